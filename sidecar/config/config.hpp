@@ -1,0 +1,103 @@
+// Settings: environment + flags + *_FILE secrets -> one validated Config, or every problem at once.
+// Pure: reads only the files that *_FILE variables name; never logs, never connects.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "sidecar/config/secret.hpp"
+
+namespace sg::config {
+
+using Env = std::map<std::string, std::string, std::less<>>;
+using Millis = std::chrono::milliseconds;
+
+enum class Isolation { kShared, kSchema, kDatabase };
+enum class LogFormat { kText, kJson };
+
+[[nodiscard]] std::string_view to_string(Isolation isolation);
+
+// One setting of the table in README and SPEC: its variable, its flag, its default, its meaning.
+struct Setting {
+    std::string_view variable;  // e.g. "SCHEMAGATE_LOCK_TIMEOUT"
+    std::string_view flag;      // e.g. "lock-timeout" (used as --lock-timeout)
+    std::string_view fallback;  // default as shown to users ("" = unset)
+    std::string_view help;
+    bool secret_file_allowed;  // may be given as <variable>_FILE
+};
+
+// The whole table, in the order users read it.
+[[nodiscard]] const std::vector<Setting>& settings();
+
+struct HttpLimits {
+    std::size_t max_header_bytes = 8 * 1024;
+    std::size_t max_connections = 256;
+    Millis read_timeout{5000};  // the time a client has to send a whole request
+    Millis idle_timeout{5000};  // keep-alive connections idle longer are closed
+};
+
+struct Config {
+    std::string service;  // as given (e.g. "user-service")
+    std::filesystem::path migrations{"/migrations"};
+    Isolation isolation = Isolation::kShared;
+    std::string schema;  // effective target schema
+    Secret database_url;  // may be empty: libpq defaults and PG* variables apply
+    std::optional<Secret> admin_url;
+    std::string role;  // effective role name
+    std::optional<Secret> role_password;
+    std::vector<std::string> extensions;
+    std::string listen_host = "0.0.0.0";
+    std::uint16_t listen_port = 8080;
+    Millis lock_timeout{std::chrono::minutes(5)};
+    std::optional<Millis> statement_lock_timeout;
+    int max_retries = 10;  // 0 = no limit
+    Millis initial_delay{100};
+    Millis max_delay{30000};
+    Millis connect_timeout{30000};
+    std::string log_level = "info";
+    LogFormat log_format = LogFormat::kText;
+    std::map<std::string, std::string> placeholders;  // SCHEMAGATE_PLACEHOLDER_<NAME> -> ${name}
+    HttpLimits http;
+};
+
+// A problem names the variable (or flag) it came from and what is accepted.
+struct Problem {
+    std::string variable;
+    std::string message;
+    [[nodiscard]] std::string line() const { return variable + ": " + message; }
+};
+
+struct Requirements {
+    bool service = true;  // SCHEMAGATE_SERVICE must be set (everything touching the database)
+};
+
+using ParseResult = std::variant<Config, std::vector<Problem>>;
+
+// `env` is the process environment with the command-line flags already applied over it
+// (see flags_to_env). Files named by *_FILE are read through `read_file` so tests inject them.
+using FileReader = std::optional<std::string> (*)(const std::filesystem::path&, std::string& error);
+[[nodiscard]] ParseResult parse(const Env& env, Requirements requirements = {},
+                                FileReader read_file = nullptr);
+
+// "250ms", "5s", "5m", "1h", "1.5s" or plain seconds ("30", "0.25") -> milliseconds.
+[[nodiscard]] std::optional<Millis> parse_duration(std::string_view text);
+
+// The long flag of a variable: DATABASE_URL -> "database-url",
+// SCHEMAGATE_LOCK_TIMEOUT -> "lock-timeout".
+[[nodiscard]] std::string flag_for(std::string_view variable);
+
+// Valid PostgreSQL identifier derived from a service name: lower-cased, '-', '.', ' ' -> '_'.
+// "user-service" -> "user_service". Other characters are kept (and quoted when used).
+[[nodiscard]] std::string identifier_for(std::string_view service);
+
+// Process environment as a map.
+[[nodiscard]] Env process_environment();
+
+}  // namespace sg::config
