@@ -4,13 +4,20 @@ namespace sg::app {
 
 std::string_view to_string(Phase phase) {
     switch (phase) {
-        case Phase::kWaiting: return "waiting";
-        case Phase::kProvisioning: return "provisioning";
-        case Phase::kMigrating: return "migrating";
-        case Phase::kSeeding: return "seeding";
-        case Phase::kVerifying: return "verifying";
-        case Phase::kReady: return "ready";
-        case Phase::kFailed: return "failed";
+        case Phase::kWaiting:
+            return "waiting";
+        case Phase::kProvisioning:
+            return "provisioning";
+        case Phase::kMigrating:
+            return "migrating";
+        case Phase::kSeeding:
+            return "seeding";
+        case Phase::kVerifying:
+            return "verifying";
+        case Phase::kReady:
+            return "ready";
+        case Phase::kFailed:
+            return "failed";
     }
     return "unknown";
 }

@@ -32,12 +32,12 @@ struct Check {
 // What the kept connection last learned about the database (refreshed at most once a second).
 struct DatabaseFacts {
     bool reachable = false;
-    std::string name;               // current_database()
-    std::string server_version;     // "15.18"
-    int active_connections = 0;     // pg_stat_activity rows of this database
-    std::vector<Check> checks;      // connect, read, write, transaction
+    std::string name;            // current_database()
+    std::string server_version;  // "15.18"
+    int active_connections = 0;  // pg_stat_activity rows of this database
+    std::vector<Check> checks;   // connect, read, write, transaction
     std::optional<Clock::time_point> checked_at;
-    std::string error;              // why it is unreachable, no secrets
+    std::string error;  // why it is unreachable, no secrets
 };
 
 struct AppliedMigration {
@@ -50,17 +50,17 @@ struct AppliedMigration {
 struct Snapshot {
     // Identity (set once at start-up)
     std::string service;
-    std::string version;        // schemagate's own version
-    std::string isolation;      // "shared" / "schema" / "database"
-    std::string database;       // the database DATABASE_URL names (or libpq's default)
+    std::string version;    // schemagate's own version
+    std::string isolation;  // "shared" / "schema" / "database"
+    std::string database;   // the database DATABASE_URL names (or libpq's default)
     std::string schema;
     std::string role;
-    std::string connection;     // host, port, user, dbname, sslmode: never a password
+    std::string connection;  // host, port, user, dbname, sslmode: never a password
 
     // Lifecycle
     Phase phase = Phase::kWaiting;
-    bool ready = false;     // latched: once true it stays true until stop
-    bool stopping = false;  // SIGTERM received: /readyz answers 503 again
+    bool ready = false;      // latched: once true it stays true until stop
+    bool stopping = false;   // SIGTERM received: /readyz answers 503 again
     std::string last_error;  // empty when none; one line, no secrets
     int attempts = 0;        // connection attempts of the current initialisation
     Clock::time_point started_at{};
@@ -79,7 +79,7 @@ struct Snapshot {
 };
 
 class State {
-public:
+  public:
     State();
 
     [[nodiscard]] std::shared_ptr<const Snapshot> snapshot() const {
@@ -91,7 +91,7 @@ public:
 
     void set_phase(Phase phase);  // kReady also latches `ready` and stamps ready_at
 
-private:
+  private:
     std::mutex write_mutex_;
     std::atomic<std::shared_ptr<const Snapshot>> current_;
 };

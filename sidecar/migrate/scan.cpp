@@ -1,0 +1,266 @@
+#include "sidecar/migrate/scan.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <system_error>
+
+#include "sidecar/migrate/checksum.hpp"
+
+namespace sg::migrate {
+
+namespace fs = std::filesystem;
+
+const char* to_string(MigrationType type) {
+    switch (type) {
+        case MigrationType::kVersioned:
+            return "versioned";
+        case MigrationType::kRepeatable:
+            return "repeatable";
+        case MigrationType::kUndo:
+            return "undo";
+        case MigrationType::kSeed:
+            return "seed";
+        case MigrationType::kVerify:
+            return "verify";
+    }
+    return "unknown";
+}
+
+const Migration* MigrationSet::find_versioned(const Version& v) const {
+    const auto it =
+        std::lower_bound(versioned.begin(), versioned.end(), v,
+                         [](const Migration& m, const Version& x) { return *m.version < x; });
+    return (it != versioned.end() && *it->version == v) ? &*it : nullptr;
+}
+
+const Migration* MigrationSet::find_undo(const Version& v) const {
+    for (const auto& m : undo) {
+        if (*m.version == v) {
+            return &m;
+        }
+    }
+    return nullptr;
+}
+
+namespace {
+
+std::size_t line_of(std::string_view text, std::size_t offset) {
+    return static_cast<std::size_t>(
+               std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n')) +
+           1;
+}
+
+// Reads and normalises one file; on failure adds a problem and returns nullopt.
+std::optional<std::string> read_script(const fs::path& path, const std::string& script,
+                                       std::vector<ScanProblem>& problems) {
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
+    if (ec) {
+        problems.push_back({script, "cannot read: " + ec.message()});
+        return std::nullopt;
+    }
+    if (size > kMaxFileBytes) {
+        problems.push_back({script, "is " + std::to_string(size / (1024 * 1024)) +
+                                        " MiB; files larger than 64 MiB are refused"});
+        return std::nullopt;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        problems.push_back({script, std::string("cannot read: ") + std::strerror(errno)});
+        return std::nullopt;
+    }
+    std::string raw(static_cast<std::size_t>(size), '\0');
+    in.read(raw.data(), static_cast<std::streamsize>(size));
+    if (static_cast<std::uintmax_t>(in.gcount()) != size) {
+        problems.push_back({script, "cannot read: the file changed while it was read"});
+        return std::nullopt;
+    }
+    std::string sql = normalise(raw);
+    if (const auto bad = invalid_utf8_offset(sql); bad != std::string_view::npos) {
+        problems.push_back({script, "line " + std::to_string(line_of(sql, bad)) +
+                                        ": not valid UTF-8; save the file as UTF-8"});
+        return std::nullopt;
+    }
+    if (std::all_of(sql.begin(), sql.end(),
+                    [](char c) { return c == ' ' || c == '\n' || c == '\t'; })) {
+        problems.push_back({script, "is empty; write its SQL or delete the file"});
+        return std::nullopt;
+    }
+    return sql;
+}
+
+bool is_regular_file(const fs::directory_entry& entry) {
+    std::error_code ec;
+    return entry.is_regular_file(ec);  // follows symlinks (Kubernetes ConfigMaps mount those)
+}
+
+// seed/ and verify/: NN_<name>.sql in name order.
+void scan_ordered_dir(const fs::path& dir, const std::string& prefix, MigrationType type,
+                      std::vector<Migration>& out, std::vector<ScanProblem>& problems) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+        return;
+    }
+    fs::directory_iterator it(dir, ec);
+    if (ec) {
+        problems.push_back({prefix, "cannot list: " + ec.message()});
+        return;
+    }
+    for (; it != fs::directory_iterator(); it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.empty() || name.front() == '.') {
+            continue;
+        }
+        const std::string script = prefix + "/" + name;
+        if (name.size() < 4 || name.substr(name.size() - 4) != ".sql") {
+            continue;  // README.md and the like
+        }
+        if (!is_regular_file(*it)) {
+            problems.push_back({script, "is not a regular file"});
+            continue;
+        }
+        const auto underscore = name.find('_');
+        const bool numbered =
+            underscore != std::string::npos && underscore > 0 &&
+            std::all_of(name.begin(), name.begin() + static_cast<std::ptrdiff_t>(underscore),
+                        [](char c) { return c >= '0' && c <= '9'; }) &&
+            underscore + 1 < name.size() - 4;
+        if (!numbered) {
+            problems.push_back({script, "name it NN_<name>.sql (e.g. 01_" +
+                                            description_slug(name.substr(0, name.size() - 4)) +
+                                            ".sql); files run in name order"});
+            continue;
+        }
+        auto sql = read_script(it->path(), script, problems);
+        if (!sql) {
+            continue;
+        }
+        Migration m;
+        m.type = type;
+        m.description = name.substr(0, name.size() - 4);
+        m.script = script;
+        m.checksum = sha256_hex(*sql);
+        m.sql = std::move(*sql);
+        out.push_back(std::move(m));
+    }
+    if (ec) {
+        problems.push_back({prefix, "cannot list: " + ec.message()});
+    }
+    std::sort(out.begin(), out.end(),
+              [](const Migration& a, const Migration& b) { return a.script < b.script; });
+}
+
+void report_duplicates(std::vector<Migration>& list, const char* what,
+                       std::vector<ScanProblem>& problems) {
+    for (std::size_t i = 1; i < list.size(); ++i) {
+        if (*list[i].version == *list[i - 1].version) {
+            problems.push_back({list[i].script, std::string("duplicate ") + what + " version " +
+                                                    list[i].version->text() + " (also " +
+                                                    list[i - 1].script +
+                                                    "); renumber one of them"});
+        }
+    }
+}
+
+}  // namespace
+
+MigrationSet scan(const fs::path& directory) {
+    MigrationSet set;
+    set.directory = directory;
+    std::error_code ec;
+    if (!fs::is_directory(directory, ec)) {
+        set.directory_missing = true;
+        set.problems.push_back(
+            {"", "migrations directory " + directory.string() +
+                     (ec ? " cannot be read (" + ec.message() + ")" : " does not exist") +
+                     "; mount the service's migrations there or set SCHEMAGATE_MIGRATIONS"});
+        return set;
+    }
+    fs::directory_iterator it(directory, ec);
+    if (ec) {
+        set.directory_missing = true;
+        set.problems.push_back({"", "cannot list " + directory.string() + ": " + ec.message()});
+        return set;
+    }
+    for (; it != fs::directory_iterator(); it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.empty() || name.front() == '.') {
+            continue;  // hidden files, Kubernetes' ..data links
+        }
+        std::error_code type_ec;
+        if (it->is_directory(type_ec)) {
+            continue;  // seed/ and verify/ are read below; other folders are not ours
+        }
+        if (name.size() < 4 || name.substr(name.size() - 4) != ".sql") {
+            continue;
+        }
+        const auto parsed = parse_file_name(name);
+        if (const auto* why = std::get_if<std::string>(&parsed)) {
+            set.problems.push_back({name, *why});
+            continue;
+        }
+        if (!is_regular_file(*it)) {
+            set.problems.push_back({name, "is not a regular file (broken link?)"});
+            continue;
+        }
+        auto sql = read_script(it->path(), name, set.problems);
+        if (!sql) {
+            continue;
+        }
+        const auto& file = std::get<FileName>(parsed);
+        Migration m;
+        m.version = file.version;
+        m.description = file.description;
+        m.script = name;
+        m.checksum = sha256_hex(*sql);
+        m.sql = std::move(*sql);
+        switch (file.kind) {
+            case FileKind::kVersioned:
+                m.type = MigrationType::kVersioned;
+                set.versioned.push_back(std::move(m));
+                break;
+            case FileKind::kUndo:
+                m.type = MigrationType::kUndo;
+                set.undo.push_back(std::move(m));
+                break;
+            case FileKind::kRepeatable:
+                m.type = MigrationType::kRepeatable;
+                set.repeatable.push_back(std::move(m));
+                break;
+        }
+    }
+    if (ec) {
+        set.problems.push_back({"", "cannot list " + directory.string() + ": " + ec.message()});
+    }
+    const auto by_version = [](const Migration& a, const Migration& b) {
+        return *a.version != *b.version ? *a.version < *b.version : a.script < b.script;
+    };
+    std::sort(set.versioned.begin(), set.versioned.end(), by_version);
+    std::sort(set.undo.begin(), set.undo.end(), by_version);
+    std::sort(set.repeatable.begin(), set.repeatable.end(),
+              [](const Migration& a, const Migration& b) { return a.script < b.script; });
+    report_duplicates(set.versioned, "migration", set.problems);
+    report_duplicates(set.undo, "undo", set.problems);
+    for (std::size_t i = 1; i < set.repeatable.size(); ++i) {
+        if (set.repeatable[i].description == set.repeatable[i - 1].description) {
+            set.problems.push_back(
+                {set.repeatable[i].script, "same description as " + set.repeatable[i - 1].script});
+        }
+    }
+    for (const auto& u : set.undo) {
+        if (set.find_versioned(*u.version) == nullptr) {
+            set.problems.push_back({u.script, "undoes version " + u.version->text() +
+                                                  " but there is no V" + u.version->text() +
+                                                  "__*.sql"});
+        }
+    }
+    scan_ordered_dir(directory / "seed", "seed", MigrationType::kSeed, set.seed, set.problems);
+    scan_ordered_dir(directory / "verify", "verify", MigrationType::kVerify, set.verify,
+                     set.problems);
+    return set;
+}
+
+}  // namespace sg::migrate

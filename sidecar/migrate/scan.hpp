@@ -1,0 +1,57 @@
+// Scan: a service's migrations directory -> the migrations it holds, or what is wrong with it.
+// Reads files; never logs, never touches the database.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sidecar/migrate/version.hpp"
+
+namespace sg::migrate {
+
+enum class MigrationType { kVersioned, kRepeatable, kUndo, kSeed, kVerify };
+
+[[nodiscard]] const char* to_string(MigrationType type);
+
+struct Migration {
+    MigrationType type = MigrationType::kVersioned;
+    std::optional<Version> version;  // versioned and undo only
+    std::string description;
+    std::string script;    // path relative to the directory: "V1__init.sql", "seed/01_users.sql"
+    std::string sql;       // content with BOM stripped and line endings normalised
+    std::string checksum;  // SHA-256 of `sql`
+};
+
+// A problem with one file (or the directory): `script` names it, `message` says what and how to
+// fix.
+struct ScanProblem {
+    std::string script;
+    std::string message;
+    [[nodiscard]] std::string line() const {
+        return script.empty() ? message : script + ": " + message;
+    }
+};
+
+struct MigrationSet {
+    std::filesystem::path directory;
+    std::vector<Migration> versioned;   // ascending version
+    std::vector<Migration> repeatable;  // by description
+    std::vector<Migration> undo;        // ascending version
+    std::vector<Migration> seed;        // by name
+    std::vector<Migration> verify;      // by name
+    std::vector<ScanProblem> problems;  // bad names, duplicates, unreadable or invalid files
+    bool directory_missing = false;     // the directory itself does not exist or cannot be read
+
+    [[nodiscard]] const Migration* find_versioned(const Version& v) const;
+    [[nodiscard]] const Migration* find_undo(const Version& v) const;
+};
+
+// Largest file accepted (larger ones are a problem, not an out-of-memory).
+inline constexpr std::size_t kMaxFileBytes = std::size_t{64} * 1024 * 1024;
+
+[[nodiscard]] MigrationSet scan(const std::filesystem::path& directory);
+
+}  // namespace sg::migrate
