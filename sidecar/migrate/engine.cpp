@@ -1,0 +1,605 @@
+#include "sidecar/migrate/engine.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "sidecar/migrate/lock.hpp"
+
+namespace sg::migrate {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+milliseconds since(Clock::time_point start) {
+    return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+}
+
+// Server-side duration of the current message, in whole milliseconds.
+constexpr const char* kElapsedMsSql =
+    "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::integer";
+
+std::size_t count_lines(const std::string& text) {
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+}
+
+// "line 12: relation "x" does not exist (SQLSTATE 42P01)"
+std::string describe_error(const db::SqlError& e, std::size_t line_offset, std::size_t file_lines) {
+    std::string out;
+    if (e.line && *e.line > line_offset && *e.line - line_offset <= file_lines) {
+        out = "line " + std::to_string(*e.line - line_offset) + ": ";
+    }
+    out += e.what();
+    if (!e.sqlstate.empty()) {
+        out += " (SQLSTATE " + e.sqlstate + ")";
+    }
+    return out;
+}
+
+std::string hint_for(const db::SqlError& e) {
+    if (e.sqlstate == "55P03") {
+        return "; a lock was not granted within SCHEMAGATE_STATEMENT_LOCK_TIMEOUT: run again when "
+               "traffic is lower or raise the timeout";
+    }
+    if (e.sqlstate == "42501") {
+        return "; the role lacks a privilege: grant it, or set SCHEMAGATE_ADMIN_URL so schemagate "
+               "provisions the role as owner";
+    }
+    return "";
+}
+
+}  // namespace
+
+std::string display_name(const Migration& m) {
+    switch (m.type) {
+        case MigrationType::kVersioned:
+            return "V" + m.version->text() + " " + m.description;
+        case MigrationType::kUndo:
+            return "U" + m.version->text() + " " + m.description;
+        case MigrationType::kRepeatable:
+            return "R " + m.description;
+        case MigrationType::kSeed:
+        case MigrationType::kVerify:
+            return m.script;
+    }
+    return m.script;
+}
+
+Engine::Engine(db::Connection& connection, const MigrationSet& files, EngineOptions options,
+               wait::Stop& stop, EngineEvents events)
+    : conn_(connection),
+      files_(files),
+      options_(std::move(options)),
+      stop_(stop),
+      events_(std::move(events)) {
+    table_ = conn_.identifier(options_.schema) + ".schemagate_history";
+    placeholders_ = options_.extra_placeholders;
+    placeholders_["service"] = options_.service;
+    placeholders_["schema"] = options_.schema;
+    placeholders_["role"] = options_.role;
+}
+
+ServerFacts Engine::connect_session() {
+    const std::string schema_ident = conn_.identifier(options_.schema);
+    const std::string search_path =
+        options_.schema == "public" ? schema_ident : schema_ident + ", public";
+    const auto rows = conn_.query(
+        "SELECT current_database(), current_user, current_setting('server_version'), "
+        "pg_is_in_recovery(), to_regclass(" +
+        conn_.literal(table_) +
+        ") IS NOT NULL, EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = " +
+        conn_.literal(options_.schema) + "), set_config('search_path', " +
+        conn_.literal(search_path) + ", false)");
+    const auto& r = rows.at(0);
+    if (r[3] == "t") {
+        throw db::ConnectionLost(
+            "the server is a read-only hot standby (in recovery); waiting for a primary");
+    }
+    facts_ = {r[0].value_or(""), r[1].value_or(""), r[2].value_or("")};
+    history_exists_ = r[4] == "t";
+    schema_exists_ = r[5] == "t";
+    placeholders_["database"] = facts_.database;
+    return facts_;
+}
+
+std::vector<HistoryRow> Engine::history() {
+    std::vector<HistoryRow> out;
+    if (!history_exists_) {
+        return out;
+    }
+    const auto rows = conn_.query(
+        "SELECT rank, version, description, type, script, checksum, installed_by, "
+        "to_char(installed_on AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), execution_ms, "
+        "success, statements_done, coalesce(error, '') FROM " +
+        table_ + " ORDER BY rank");
+    out.reserve(rows.size());
+    for (const auto& r : rows) {
+        HistoryRow h;
+        h.rank = std::stoi(r[0].value_or("0"));
+        h.version = r[1];
+        h.description = r[2].value_or("");
+        h.type = r[3].value_or("");
+        h.script = r[4].value_or("");
+        h.checksum = r[5];
+        h.installed_by = r[6].value_or("");
+        h.installed_on = r[7].value_or("");
+        h.execution_ms = std::stoi(r[8].value_or("0"));
+        h.success = r[9] == "t";
+        if (r[10]) {
+            h.statements_done = std::stoi(*r[10]);
+        }
+        h.error = r[11].value_or("");
+        out.push_back(std::move(h));
+    }
+    return out;
+}
+
+std::optional<Outcome> Engine::ensure_history() {
+    if (history_exists_) {
+        return std::nullopt;
+    }
+    try {
+        if (!schema_exists_) {
+            conn_.exec("CREATE SCHEMA IF NOT EXISTS " + conn_.identifier(options_.schema));
+            schema_exists_ = true;
+        }
+        conn_.exec("CREATE TABLE IF NOT EXISTS " + table_ +
+                   " (\n"
+                   "  rank integer PRIMARY KEY,\n"
+                   "  version text,\n"
+                   "  description text NOT NULL,\n"
+                   "  type text NOT NULL CHECK (type IN ('versioned', 'repeatable', 'seed', "
+                   "'undo', 'baseline')),\n"
+                   "  script text NOT NULL,\n"
+                   "  checksum text,\n"
+                   "  installed_by text NOT NULL DEFAULT current_user,\n"
+                   "  installed_on timestamptz NOT NULL DEFAULT now(),\n"
+                   "  execution_ms integer NOT NULL DEFAULT 0,\n"
+                   "  success boolean NOT NULL,\n"
+                   "  statements_done integer,\n"
+                   "  error text\n"
+                   ")");
+        history_exists_ = true;
+        return std::nullopt;
+    } catch (const db::SqlError& e) {
+        Outcome o;
+        o.result = Result::kUnavailable;
+        if (e.sqlstate == "42501") {
+            o.message =
+                "cannot create " +
+                std::string(schema_exists_ ? "the history table in schema \"" : "schema \"") +
+                options_.schema + "\" as role \"" + facts_.user +
+                "\": permission denied; set SCHEMAGATE_ADMIN_URL so schemagate provisions "
+                "it, or grant CREATE to the role";
+        } else {
+            o.message = std::string("cannot create the history table: ") + e.what();
+        }
+        return o;
+    }
+}
+
+std::string Engine::version_literal(const Migration& m) {
+    return m.version ? conn_.literal(m.version->text()) : std::string("NULL");
+}
+
+std::string Engine::insert_history_sql(const Migration& m, const std::string& type, bool success,
+                                       const std::string& execution_ms_sql,
+                                       const std::string& error,
+                                       std::optional<int> statements_done) {
+    return "INSERT INTO " + table_ +
+           " (rank, version, description, type, script, checksum, execution_ms, success, "
+           "statements_done, error) SELECT coalesce(max(rank), 0) + 1, " +
+           version_literal(m) + ", " + conn_.literal(m.description) + ", " + conn_.literal(type) +
+           ", " + conn_.literal(m.script) + ", " + conn_.literal(m.checksum) + ", " +
+           execution_ms_sql + ", " + (success ? "true" : "false") + ", " +
+           (statements_done ? std::to_string(*statements_done) : std::string("NULL")) + ", " +
+           (error.empty() ? std::string("NULL") : conn_.literal(error)) + " FROM " + table_;
+}
+
+Engine::Applied Engine::apply_transactional(const Migration& m, const Prepared& p, bool retry) {
+    const std::string type = to_string(m.type);
+    // One simple-query message: the file and its history row commit together or not at all.
+    std::string message;
+    std::size_t offset = 0;
+    if (options_.statement_lock_timeout) {
+        message = "SET LOCAL lock_timeout = '" +
+                  std::to_string(options_.statement_lock_timeout->count()) + "ms';\n";
+        offset = 1;
+    }
+    message.reserve(message.size() + p.text.size() + 512);
+    message += p.text;
+    message += "\n;\n";
+    message += insert_history_sql(m, type, true, kElapsedMsSql, "", std::nullopt);
+    try {
+        conn_.exec(message);
+        return {true, ""};
+    } catch (const db::SqlError& e) {
+        if (e.is_cancel() && stop_.requested()) {
+            return {false, "stopped"};
+        }
+        const std::string why = describe_error(e, offset, count_lines(p.text));
+        if (m.type != MigrationType::kUndo) {
+            // Recorded so `status` and /health show it; the next run retries the file.
+            conn_.exec(insert_history_sql(m, type, false, "0", why, std::nullopt));
+        }
+        (void)retry;
+        return {false, m.script + " " + why + hint_for(e) +
+                           "; nothing of this file was applied (its transaction rolled back); fix "
+                           "the file and run again"};
+    }
+}
+
+Engine::Applied Engine::apply_statements(const Migration& m, const Prepared& p, int resume_at) {
+    const std::string type = to_string(m.type);
+    const auto start = Clock::now();
+    std::string rank;
+    if (m.type == MigrationType::kVersioned) {
+        rank = conn_
+                   .value("SELECT max(rank) FROM " + table_ +
+                          " WHERE type = 'versioned' AND version = " + version_literal(m) +
+                          " AND NOT success")
+                   .value_or("");
+    }
+    if (resume_at <= 0 || rank.empty()) {
+        resume_at = 0;
+        // Progress is recorded before the first statement, so an interruption is reported and
+        // the next run resumes instead of silently re-running what already happened.
+        rank = conn_.value(insert_history_sql(m, type, false, "0", "", 0) + " RETURNING rank")
+                   .value_or("");
+    } else {
+        spdlog::warn("resuming an interrupted no-transaction file file={} at_statement={} of={}",
+                     m.script, resume_at + 1, p.statements.size());
+    }
+    const auto total = static_cast<int>(p.statements.size());
+    for (int i = resume_at; i < total; ++i) {
+        const auto index = static_cast<std::size_t>(i);
+        try {
+            if (options_.statement_lock_timeout) {
+                conn_.exec("SET lock_timeout = '" +
+                           std::to_string(options_.statement_lock_timeout->count()) + "ms'");
+            }
+            conn_.exec(p.statements[index]);
+        } catch (const db::SqlError& e) {
+            if (options_.statement_lock_timeout) {
+                conn_.exec("RESET lock_timeout");
+            }
+            if (e.is_cancel() && stop_.requested()) {
+                return {false, "stopped"};
+            }
+            const std::string why =
+                "statement " + std::to_string(i + 1) + " of " + std::to_string(total) + " (" +
+                describe_error(e, 0, 0).insert(0, "line " + std::to_string(p.lines[index]) + ": ") +
+                ")";
+            conn_.exec("UPDATE " + table_ + " SET error = " + conn_.literal(why) +
+                       ", statements_done = " + std::to_string(i) + " WHERE rank = " + rank);
+            return {false, m.script + " " + why + hint_for(e) +
+                               "; it runs outside a transaction, so " +
+                               (i == 0 ? std::string("nothing was applied")
+                                       : "statements 1-" + std::to_string(i) + " stay applied") +
+                               "; fix the file and run again: it resumes at statement " +
+                               std::to_string(i + 1)};
+        }
+        if (options_.statement_lock_timeout) {
+            conn_.exec("RESET lock_timeout");
+        }
+        conn_.exec("UPDATE " + table_ + " SET statements_done = " + std::to_string(i + 1) +
+                   " WHERE rank = " + rank);
+    }
+    if (const std::string invalid = invalid_indexes(); !invalid.empty()) {
+        const std::string why = "left INVALID index(es) " + invalid +
+                                " (an interrupted or failed CREATE INDEX CONCURRENTLY)";
+        conn_.exec("UPDATE " + table_ + " SET error = " + conn_.literal(why) +
+                   " WHERE rank = " + rank);
+        return {false,
+                m.script + " " + why + "; DROP INDEX CONCURRENTLY each of them and run again"};
+    }
+    conn_.exec("UPDATE " + table_ + " SET success = true, error = NULL, checksum = " +
+               conn_.literal(m.checksum) + ", execution_ms = execution_ms + " +
+               std::to_string(since(start).count()) + " WHERE rank = " + rank);
+    return {true, ""};
+}
+
+std::string Engine::invalid_indexes() {
+    const auto rows = conn_.query(
+        "SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ') FROM pg_index i "
+        "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE NOT i.indisvalid AND n.nspname = " +
+        conn_.literal(options_.schema));
+    return rows.empty() ? "" : rows.front().front().value_or("");
+}
+
+Outcome Engine::apply_plan(const Plan& plan, Outcome outcome) {
+    const auto run_step = [&](const Step& step) -> std::optional<Outcome> {
+        const Migration& m = *step.migration;
+        if (stop_.requested()) {
+            outcome.result = Result::kStopped;
+            outcome.message = "stopped before " + m.script;
+            return outcome;
+        }
+        auto prepared = prepare(m, placeholders_);
+        if (auto* problem = std::get_if<std::string>(&prepared)) {
+            outcome.result = Result::kInvalid;
+            outcome.message = *problem;
+            return outcome;
+        }
+        const auto& p = std::get<Prepared>(prepared);
+        const auto start = Clock::now();
+        const Applied applied = p.no_transaction ? apply_statements(m, p, step.resume_at)
+                                                 : apply_transactional(m, p, step.retry);
+        if (!applied.ok) {
+            outcome.result = applied.message == "stopped" ? Result::kStopped : Result::kFailed;
+            outcome.message = applied.message == "stopped"
+                                  ? m.script + " was cancelled by the stop request and rolled back"
+                                  : applied.message;
+            return outcome;
+        }
+        const auto ms = since(start);
+        ++outcome.applied;
+        if (m.version) {
+            spdlog::info("applied migration version={} description=\"{}\" type={} ms={}",
+                         m.version->text(), m.description, to_string(m.type), ms.count());
+        } else {
+            spdlog::info("applied {} script={} ms={}", to_string(m.type), m.script, ms.count());
+        }
+        if (events_.applied) {
+            events_.applied(m, ms);
+        }
+        return std::nullopt;
+    };
+    for (const auto& script : plan.out_of_order) {
+        spdlog::warn("applying a migration older than the latest applied version script={}",
+                     script);
+    }
+    for (const auto& step : plan.versioned) {
+        if (auto stop = run_step(step)) {
+            return *stop;
+        }
+    }
+    for (const auto& step : plan.repeatable) {
+        if (auto stop = run_step(step)) {
+            return *stop;
+        }
+    }
+    if (!plan.seed.empty() && events_.stage) {
+        events_.stage(Stage::kSeeding);
+    }
+    for (const auto& step : plan.seed) {
+        if (auto stop = run_step(step)) {
+            return *stop;
+        }
+    }
+    return outcome;
+}
+
+Outcome Engine::migrate() {
+    const auto start = Clock::now();
+    Outcome outcome;
+    // A stop request cancels whatever statement runs on this connection.
+    const auto cancel_guard = stop_.on_request([this] { conn_.cancel(); });
+    if (events_.stage) {
+        events_.stage(Stage::kMigrating);
+    }
+    auto history_rows = history();
+    Plan plan = make_plan(files_, history_rows);
+    if (events_.planned) {
+        events_.planned(plan);
+    }
+    for (const auto& missing : plan.missing) {
+        spdlog::warn("an applied migration has no file any more script={}", missing);
+    }
+    const auto drift_outcome = [&](const Plan& p) {
+        Outcome o;
+        o.result = Result::kInvalid;
+        const auto& d = p.drift.front();
+        o.message = d.migration->script + " changed after it was applied (checksum " +
+                    d.recorded_checksum.substr(0, 12) + "... recorded, " +
+                    d.migration->checksum.substr(0, 12) +
+                    "... now); restore the file and put the change in a new migration, or run "
+                    "`schemagate repair` to accept it";
+        if (p.drift.size() > 1) {
+            o.message += " (" + std::to_string(p.drift.size() - 1) + " more changed file(s))";
+        }
+        o.elapsed = since(start);
+        return o;
+    };
+    if (!plan.drift.empty()) {
+        return drift_outcome(plan);
+    }
+    if (plan.has_work()) {
+        // Lock only when there is work: restarts with nothing to do never wait for a peer.
+        std::unique_ptr<db::Connection> lock_conn;
+        try {
+            lock_conn = db::Connection::open(options_.lock_conninfo);
+        } catch (const db::ConnectFailed& e) {
+            throw db::ConnectionLost(std::string("cannot open the lock connection: ") + e.what());
+        }
+        const auto lock_cancel = stop_.on_request([&lock_conn] { lock_conn->cancel(); });
+        MigrationLock lock(*lock_conn,
+                           lock_key(facts_.database, options_.schema, options_.service));
+        switch (lock.acquire(options_.lock_timeout, stop_)) {
+            case LockResult::kAcquired:
+                break;
+            case LockResult::kStopped:
+                outcome.result = Result::kStopped;
+                outcome.message = "stopped while waiting for the migration lock";
+                outcome.elapsed = since(start);
+                return outcome;
+            case LockResult::kTimedOut: {
+                const std::string who = lock.holder();
+                outcome.result = Result::kLockTimeout;
+                outcome.message =
+                    "the migration lock was not acquired within SCHEMAGATE_LOCK_TIMEOUT (" +
+                    std::to_string(options_.lock_timeout.count() / 1000) + "s); held by " +
+                    (who.empty() ? "another runner" : who) +
+                    "; wait for it to finish or raise SCHEMAGATE_LOCK_TIMEOUT";
+                outcome.elapsed = since(start);
+                return outcome;
+            }
+        }
+        if (auto failed = ensure_history()) {
+            failed->elapsed = since(start);
+            return *failed;
+        }
+        // Another runner may have applied everything while we waited.
+        history_rows = history();
+        plan = make_plan(files_, history_rows);
+        if (events_.planned) {
+            events_.planned(plan);
+        }
+        if (!plan.drift.empty()) {
+            return drift_outcome(plan);
+        }
+        const int total = static_cast<int>(files_.versioned.size() + files_.repeatable.size() +
+                                           files_.seed.size());
+        outcome.skipped = total - static_cast<int>(plan.versioned.size() + plan.repeatable.size() +
+                                                   plan.seed.size());
+        outcome = apply_plan(plan, outcome);
+        lock.release();
+        if (outcome.result != Result::kOk) {
+            outcome.elapsed = since(start);
+            return outcome;
+        }
+        if (events_.planned) {
+            events_.planned(make_plan(files_, history()));
+        }
+    } else {
+        outcome.skipped = static_cast<int>(files_.versioned.size() + files_.repeatable.size() +
+                                           files_.seed.size());
+    }
+    Outcome verified = verify();
+    verified.applied = outcome.applied;
+    verified.skipped = outcome.skipped;
+    verified.elapsed = since(start);
+    return verified;
+}
+
+Outcome Engine::verify() {
+    Outcome outcome;
+    if (files_.verify.empty()) {
+        return outcome;
+    }
+    if (events_.stage) {
+        events_.stage(Stage::kVerifying);
+    }
+    for (const auto& m : files_.verify) {
+        auto prepared = prepare(m, placeholders_);
+        if (auto* problem = std::get_if<std::string>(&prepared)) {
+            outcome.result = Result::kInvalid;
+            outcome.message = *problem;
+            return outcome;
+        }
+        const auto& p = std::get<Prepared>(prepared);
+        try {
+            // Read-only, so a check can never change what it checks.
+            const auto rows = conn_.query("SET LOCAL transaction_read_only = on;\n" + p.text);
+            if (!rows.empty() && !rows.front().empty() && rows.front().front() != "t") {
+                outcome.result = Result::kFailed;
+                outcome.message = m.script + " returned " + rows.front().front().value_or("NULL") +
+                                  " instead of true; the database is not in the state it checks";
+                return outcome;
+            }
+            spdlog::debug("verified script={}", m.script);
+        } catch (const db::SqlError& e) {
+            if (e.is_cancel() && stop_.requested()) {
+                outcome.result = Result::kStopped;
+                outcome.message = "stopped during " + m.script;
+                return outcome;
+            }
+            outcome.result = Result::kFailed;
+            outcome.message = m.script + " failed: " + describe_error(e, 1, count_lines(p.text));
+            return outcome;
+        }
+    }
+    spdlog::info("verified checks={}", files_.verify.size());
+    return outcome;
+}
+
+Outcome Engine::undo(const std::optional<Version>& to) {
+    const auto start = Clock::now();
+    const auto cancel_guard = stop_.on_request([this] { conn_.cancel(); });
+    Outcome outcome;
+    std::unique_ptr<db::Connection> lock_conn;
+    try {
+        lock_conn = db::Connection::open(options_.lock_conninfo);
+    } catch (const db::ConnectFailed& e) {
+        throw db::ConnectionLost(std::string("cannot open the lock connection: ") + e.what());
+    }
+    MigrationLock lock(*lock_conn, lock_key(facts_.database, options_.schema, options_.service));
+    const auto got = lock.acquire(options_.lock_timeout, stop_);
+    if (got != LockResult::kAcquired) {
+        outcome.result = got == LockResult::kStopped ? Result::kStopped : Result::kLockTimeout;
+        outcome.message =
+            got == LockResult::kStopped
+                ? "stopped while waiting for the migration lock"
+                : "the migration lock was not acquired within SCHEMAGATE_LOCK_TIMEOUT";
+        return outcome;
+    }
+    const UndoPlan plan = make_undo_plan(files_, history(), to);
+    if (!plan.problems.empty()) {
+        outcome.result = Result::kInvalid;
+        outcome.message = plan.problems.front();
+        return outcome;
+    }
+    for (const Migration* u : plan.steps) {
+        auto prepared = prepare(*u, placeholders_);
+        if (auto* problem = std::get_if<std::string>(&prepared)) {
+            outcome.result = Result::kInvalid;
+            outcome.message = *problem;
+            return outcome;
+        }
+        const auto& p = std::get<Prepared>(prepared);
+        const auto step_start = Clock::now();
+        const Applied applied =
+            p.no_transaction ? apply_statements(*u, p, 0) : apply_transactional(*u, p, false);
+        if (!applied.ok) {
+            outcome.result = applied.message == "stopped" ? Result::kStopped : Result::kFailed;
+            outcome.message = applied.message == "stopped"
+                                  ? u->script + " was cancelled and rolled back"
+                                  : applied.message;
+            return outcome;
+        }
+        ++outcome.applied;
+        spdlog::info("undid migration version={} description=\"{}\" ms={}", u->version->text(),
+                     u->description, since(step_start).count());
+    }
+    lock.release();
+    outcome.elapsed = since(start);
+    return outcome;
+}
+
+Outcome Engine::repair() {
+    Outcome outcome;
+    if (!history_exists_) {
+        outcome.message = "nothing to repair: no history yet";
+        return outcome;
+    }
+    std::unique_ptr<db::Connection> lock_conn;
+    try {
+        lock_conn = db::Connection::open(options_.lock_conninfo);
+    } catch (const db::ConnectFailed& e) {
+        throw db::ConnectionLost(std::string("cannot open the lock connection: ") + e.what());
+    }
+    MigrationLock lock(*lock_conn, lock_key(facts_.database, options_.schema, options_.service));
+    if (lock.acquire(options_.lock_timeout, stop_) != LockResult::kAcquired) {
+        outcome.result = Result::kLockTimeout;
+        outcome.message = "the migration lock was not acquired within SCHEMAGATE_LOCK_TIMEOUT";
+        return outcome;
+    }
+    const Plan plan = make_plan(files_, history());
+    std::string sql = "DELETE FROM " + table_ + " WHERE NOT success AND type <> 'undo';\n";
+    for (const auto& d : plan.drift) {
+        sql +=
+            "UPDATE " + table_ + " SET checksum = " + conn_.literal(d.migration->checksum) +
+            " WHERE type = 'versioned' AND success AND version = " + version_literal(*d.migration) +
+            ";\n";
+        spdlog::info("accepted the changed checksum script={}", d.migration->script);
+    }
+    conn_.exec(sql);
+    outcome.applied = static_cast<int>(plan.drift.size());
+    lock.release();
+    return outcome;
+}
+
+}  // namespace sg::migrate

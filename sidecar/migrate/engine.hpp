@@ -1,0 +1,113 @@
+// The engine: reads history, plans, takes the lock, applies each file with its history row in
+// the same transaction (one round trip per file), then seeds and verifies.
+// Uses a connection it is given; a lost connection escapes as db::ConnectionLost for the caller
+// to retry. Not thread-safe; stop requests arrive through wait::Stop.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sidecar/db/connection.hpp"
+#include "sidecar/migrate/lint.hpp"
+#include "sidecar/migrate/plan.hpp"
+#include "sidecar/wait/stop.hpp"
+
+namespace sg::migrate {
+
+struct EngineOptions {
+    std::string service;
+    std::string schema;
+    std::string role;
+    std::string lock_conninfo;  // where the dedicated lock connection goes (the same server)
+    std::chrono::milliseconds lock_timeout{std::chrono::minutes(5)};
+    std::optional<std::chrono::milliseconds> statement_lock_timeout;
+    Placeholders extra_placeholders;  // SCHEMAGATE_PLACEHOLDER_*
+};
+
+enum class Stage { kMigrating, kSeeding, kVerifying };
+
+struct EngineEvents {
+    std::function<void(Stage)> stage;
+    std::function<void(const Plan&)> planned;  // after reading history (numbers for /health)
+    std::function<void(const Migration&, std::chrono::milliseconds)> applied;
+};
+
+enum class Result {
+    kOk,
+    kFailed,       // a file, seed or verify failed (exit 1)
+    kInvalid,      // validation: drift, bad files (exit 4)
+    kLockTimeout,  // exit 5
+    kStopped,      // stop requested; the running statement was cancelled and rolled back
+    kUnavailable,  // the database cannot be used as configured (missing schema, privileges)
+};
+
+struct Outcome {
+    Result result = Result::kOk;
+    std::string message;  // one line naming the cause and the fix
+    int applied = 0;      // files applied in this run
+    int skipped = 0;      // files already applied
+    std::chrono::milliseconds elapsed{0};
+};
+
+// What the server told about itself on the first query.
+struct ServerFacts {
+    std::string database;
+    std::string user;
+    std::string server_version;
+};
+
+class Engine {
+  public:
+    Engine(db::Connection& connection, const MigrationSet& files, EngineOptions options,
+           wait::Stop& stop, EngineEvents events = {});
+
+    // First round trip: facts, search_path, whether history exists. Throws ConnectionLost for a
+    // hot standby (waiting fixes it).
+    ServerFacts connect_session();
+
+    // wait for nothing; lock only when there is work; versioned -> repeatable -> seed -> verify.
+    Outcome migrate();
+    Outcome undo(const std::optional<Version>& to);
+    // The history as it is now (empty when the table does not exist yet).
+    std::vector<HistoryRow> history();
+    // Checksums of applied files realigned with the files; failed rows removed.
+    Outcome repair();
+
+    [[nodiscard]] const Placeholders& placeholders() const { return placeholders_; }
+
+  private:
+    struct Applied {
+        bool ok = false;
+        std::string message;
+    };
+    Applied apply_transactional(const Migration& m, const Prepared& p, bool retry);
+    Applied apply_statements(const Migration& m, const Prepared& p, int resume_at);
+    Outcome verify();
+    Outcome apply_plan(const Plan& plan, Outcome outcome);
+    std::optional<Outcome> ensure_history();
+    std::string insert_history_sql(const Migration& m, const std::string& type, bool success,
+                                   const std::string& execution_ms_sql, const std::string& error,
+                                   std::optional<int> statements_done);
+    std::string version_literal(const Migration& m);
+    std::string invalid_indexes();
+
+    db::Connection& conn_;
+    const MigrationSet& files_;
+    EngineOptions options_;
+    wait::Stop& stop_;
+    EngineEvents events_;
+    Placeholders placeholders_;
+    std::string table_;  // "schema".schemagate_history
+    ServerFacts facts_;
+    bool history_exists_ = false;
+    bool schema_exists_ = false;
+};
+
+// Human-readable name of a migration: "V1.1 add email index" / "R user views" /
+// "seed/01_users.sql".
+[[nodiscard]] std::string display_name(const Migration& m);
+
+}  // namespace sg::migrate

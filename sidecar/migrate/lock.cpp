@@ -1,0 +1,113 @@
+#include "sidecar/migrate/lock.hpp"
+
+#include <random>
+
+#include <spdlog/spdlog.h>
+
+#include "sidecar/migrate/checksum.hpp"
+
+namespace sg::migrate {
+
+std::int64_t lock_key(std::string_view database, std::string_view schema,
+                      std::string_view service) {
+    std::string material = "schemagate";
+    for (const auto part : {database, schema, service}) {
+        material += '\x1f';
+        material += part;
+    }
+    const std::string hex = sha256_hex(material);
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < 16; ++i) {
+        const char c = hex[i];
+        const auto nibble = static_cast<std::uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+        value = (value << 4U) | nibble;
+    }
+    return static_cast<std::int64_t>(value);
+}
+
+MigrationLock::~MigrationLock() {
+    if (held_) {
+        try {
+            release();
+        } catch (...) {  // closing the connection releases a session lock anyway
+        }
+    }
+}
+
+LockResult MigrationLock::acquire(std::chrono::milliseconds timeout, wait::Stop& stop) {
+    using Clock = std::chrono::steady_clock;
+    const auto start = Clock::now();
+    const auto deadline = start + timeout;
+    const std::string try_sql = "SELECT pg_try_advisory_lock(" + std::to_string(key_) + ")";
+    std::mt19937_64 rng(std::random_device{}());
+    std::uniform_int_distribution<int> jitter(100, 300);
+    auto next_report = start;
+    for (;;) {
+        if (conn_.value(try_sql) == "t") {
+            held_ = true;
+            const auto waited =
+                std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+            if (waited.count() > 0 && next_report != start) {
+                spdlog::info("acquired the migration lock waited_ms={}", waited.count());
+            } else {
+                spdlog::debug("acquired the migration lock key={}", key_);
+            }
+            return LockResult::kAcquired;
+        }
+        const auto now = Clock::now();
+        if (now >= deadline) {
+            return LockResult::kTimedOut;
+        }
+        if (now >= next_report) {
+            const std::string who = holder();
+            spdlog::info("waiting for the migration lock holder=\"{}\" timeout_s={}",
+                         who.empty() ? "another runner" : who,
+                         std::chrono::duration_cast<std::chrono::seconds>(timeout).count());
+            next_report = now + std::chrono::seconds(10);
+        }
+        const auto remaining =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+        const auto pause = std::min(std::chrono::milliseconds(jitter(rng)), remaining);
+        if (!stop.sleep_for(pause)) {
+            return LockResult::kStopped;
+        }
+    }
+}
+
+void MigrationLock::release() {
+    if (!held_) {
+        return;
+    }
+    held_ = false;
+    const auto released = conn_.value("SELECT pg_advisory_unlock(" + std::to_string(key_) + ")");
+    if (released != "t") {
+        spdlog::warn(
+            "the migration lock was not held at release; another session may have run "
+            "pg_advisory_unlock_all or the connection was reset key={}",
+            key_);
+    }
+}
+
+std::string MigrationLock::holder() {
+    const auto key = static_cast<std::uint64_t>(key_);
+    const auto hi = static_cast<std::uint32_t>(key >> 32U);
+    const auto lo = static_cast<std::uint32_t>(key & 0xFFFFFFFFU);
+    try {
+        const auto rows = conn_.query(
+            "SELECT a.pid, coalesce(nullif(a.application_name, ''), '?'), "
+            "coalesce(host(a.client_addr), 'local'), to_char(a.backend_start AT TIME ZONE 'UTC', "
+            "'HH24:MI:SS') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.classid = " +
+            std::to_string(hi) + " AND l.objid = " + std::to_string(lo) + " LIMIT 1");
+        if (rows.empty()) {
+            return "";
+        }
+        const auto& r = rows.front();
+        return "pid " + r[0].value_or("?") + " (" + r[1].value_or("?") + ", " + r[2].value_or("?") +
+               ", since " + r[3].value_or("?") + " UTC)";
+    } catch (const db::SqlError&) {
+        return "";  // pg_stat_activity may be hidden from unprivileged roles
+    }
+}
+
+}  // namespace sg::migrate

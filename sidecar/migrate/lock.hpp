@@ -1,0 +1,44 @@
+// The migration lock: a PostgreSQL session advisory lock on its own connection, keyed by
+// (database, schema, service), taken by polling pg_try_advisory_lock -- never a blocking
+// pg_advisory_lock, which deadlocks against CREATE INDEX CONCURRENTLY run by the holder.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "sidecar/db/connection.hpp"
+#include "sidecar/wait/stop.hpp"
+
+namespace sg::migrate {
+
+// Stable 64-bit key: the first 8 bytes of SHA-256("schemagate" 0x1f database 0x1f schema 0x1f
+// service), as a signed bigint.
+[[nodiscard]] std::int64_t lock_key(std::string_view database, std::string_view schema,
+                                    std::string_view service);
+
+enum class LockResult { kAcquired, kTimedOut, kStopped };
+
+class MigrationLock {
+  public:
+    MigrationLock(db::Connection& connection, std::int64_t key) : conn_(connection), key_(key) {}
+    MigrationLock(const MigrationLock&) = delete;
+    MigrationLock& operator=(const MigrationLock&) = delete;
+    ~MigrationLock();
+
+    // Polls until acquired, `timeout` passes or stop is requested; logs who holds it meanwhile.
+    [[nodiscard]] LockResult acquire(std::chrono::milliseconds timeout, wait::Stop& stop);
+    // Releases it and checks the server agreed it was held.
+    void release();
+    [[nodiscard]] bool held() const { return held_; }
+    // Who holds the lock now: "pid 123 (schemagate-auth, 10.0.0.3, since 12:00:01)" or "".
+    [[nodiscard]] std::string holder();
+
+  private:
+    db::Connection& conn_;
+    std::int64_t key_;
+    bool held_ = false;
+};
+
+}  // namespace sg::migrate

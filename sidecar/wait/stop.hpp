@@ -1,0 +1,51 @@
+// A stop request shared by the signal handler (io thread) and the worker: sleeps that wake up
+// when stop is requested, and cancel hooks (e.g. cancel the running statement).
+// Thread-safety: every member may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+
+namespace sg::wait {
+
+class Stop {
+  public:
+    // Requests stop, wakes every sleeper and runs the registered hooks (once each).
+    void request();
+    [[nodiscard]] bool requested() const;
+
+    // Sleeps up to `duration`; returns false (early) when stop was requested.
+    [[nodiscard]] bool sleep_for(std::chrono::milliseconds duration);
+
+    // Runs `hook` when stop is requested while the returned guard lives; at once if already
+    // requested.
+    class Registration {
+      public:
+        Registration(Stop* owner, std::uint64_t id) : owner_(owner), id_(id) {}
+        Registration(const Registration&) = delete;
+        Registration& operator=(const Registration&) = delete;
+        Registration(Registration&& other) noexcept : owner_(other.owner_), id_(other.id_) {
+            other.owner_ = nullptr;
+        }
+        Registration& operator=(Registration&&) = delete;
+        ~Registration();
+
+      private:
+        Stop* owner_;
+        std::uint64_t id_;
+    };
+    [[nodiscard]] Registration on_request(std::function<void()> hook);
+
+  private:
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    bool requested_ = false;
+    std::uint64_t next_id_ = 1;
+    std::map<std::uint64_t, std::function<void()>> hooks_;
+};
+
+}  // namespace sg::wait
