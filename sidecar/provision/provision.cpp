@@ -1,0 +1,392 @@
+#include "sidecar/provision/provision.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include <spdlog/spdlog.h>
+
+#include "sidecar/db/dsn.hpp"
+#include "sidecar/migrate/checksum.hpp"
+#include "sidecar/provision/password.hpp"
+
+namespace sg::provision {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr int kAttempts = 5;  // per step, for conflicts with concurrent catalog updates
+
+class ConnectionQuoter final : public Quoter {
+  public:
+    explicit ConnectionQuoter(db::Connection& connection) : conn_(connection) {}
+    std::string identifier(std::string_view name) override { return conn_.identifier(name); }
+    std::string literal(std::string_view text) override { return conn_.literal(text); }
+
+  private:
+    db::Connection& conn_;
+};
+
+std::string join(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& line : lines) {
+        if (!out.empty()) {
+            out += "; ";
+        }
+        out += line;
+    }
+    return out;
+}
+
+bool is_true(const std::optional<std::string>& value) {
+    return value && *value == "t";
+}
+
+// The session advisory lock that serialises provisioning on one server, taken by polling.
+class ProvisionLock {
+  public:
+    explicit ProvisionLock(db::Connection& connection) : conn_(connection) {}
+    ProvisionLock(const ProvisionLock&) = delete;
+    ProvisionLock& operator=(const ProvisionLock&) = delete;
+    ~ProvisionLock() {
+        if (held_) {
+            try {
+                (void)conn_.value("SELECT pg_advisory_unlock(" + std::to_string(lock_key()) + ")");
+            } catch (...) {  // closing the connection releases a session lock anyway
+            }
+        }
+    }
+
+    void acquire(milliseconds timeout, wait::Stop& stop) {
+        const auto start = Clock::now();
+        const auto deadline = start + timeout;
+        const std::string try_sql =
+            "SELECT pg_try_advisory_lock(" + std::to_string(lock_key()) + ")";
+        std::mt19937_64 rng(std::random_device{}());
+        std::uniform_int_distribution<int> jitter(50, 250);
+        auto next_report = start + std::chrono::seconds(2);
+        for (;;) {
+            if (stop.requested()) {
+                throw Stopped("stopped while waiting for the provisioning lock");
+            }
+            if (is_true(conn_.value(try_sql))) {
+                held_ = true;
+                return;
+            }
+            const auto now = Clock::now();
+            if (now >= deadline) {
+                const std::string who = holder();
+                throw LockTimeout(
+                    "timed out after " +
+                    std::to_string(
+                        std::chrono::duration_cast<std::chrono::seconds>(timeout).count()) +
+                    "s waiting for the provisioning lock held by " +
+                    (who.empty() ? std::string("another runner") : who));
+            }
+            if (now >= next_report) {
+                const std::string who = holder();
+                spdlog::info("waiting for the provisioning lock holder=\"{}\"",
+                             who.empty() ? "another runner" : who);
+                next_report = now + std::chrono::seconds(10);
+            }
+            const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - now);
+            if (!stop.sleep_for(std::min(milliseconds(jitter(rng)), remaining))) {
+                throw Stopped("stopped while waiting for the provisioning lock");
+            }
+        }
+    }
+
+  private:
+    std::string holder() {
+        const auto key = static_cast<std::uint64_t>(lock_key());
+        try {
+            const auto rows = conn_.query(
+                "SELECT a.pid, coalesce(nullif(a.application_name, ''), '?') FROM pg_locks l "
+                "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND "
+                "l.granted AND l.objsubid = 1 AND l.classid = " +
+                std::to_string(key >> 32U) + " AND l.objid = " + std::to_string(key & 0xFFFFFFFFU) +
+                " LIMIT 1");
+            if (rows.empty() || rows.front().size() < 2) {
+                return "";
+            }
+            return "pid " + rows.front()[0].value_or("?") + " (" + rows.front()[1].value_or("?") +
+                   ")";
+        } catch (const db::SqlError&) {
+            return "";
+        }
+    }
+
+    db::Connection& conn_;
+    bool held_ = false;
+};
+
+// SQLSTATEs of conflicts with concurrent catalog updates: trying again succeeds.
+bool is_transient(const db::SqlError& e) {
+    return e.sqlstate == "40001" || e.sqlstate == "40P01" || e.sqlstate == "55006" ||
+           e.sqlstate == "55P03" ||
+           (e.sqlstate == "XX000" &&
+            std::string_view(e.what()).find("concurrently") != std::string_view::npos);
+}
+
+// The statement as it may be shown: a password verifier is cut off.
+std::string shown(const Step& step) {
+    if (!step.secret) {
+        return step.sql;
+    }
+    const auto at = step.sql.find(" PASSWORD ");
+    return (at == std::string::npos ? step.sql : step.sql.substr(0, at)) + " PASSWORD ****";
+}
+
+std::string masked_message(std::string message, const std::optional<config::Secret>& password) {
+    if (password && !password->empty()) {
+        const std::string& secret = password->reveal();
+        for (auto at = message.find(secret); at != std::string::npos;
+             at = message.find(secret, at + 4)) {
+            message.replace(at, secret.size(), "****");
+        }
+    }
+    return message;
+}
+
+void run(db::Connection& conn, const Plan& plan, const Desired& desired, Report& report,
+         wait::Stop& stop) {
+    if (!plan.problems.empty()) {
+        throw Error(join(plan.problems));
+    }
+    for (const auto& step : plan.steps) {
+        for (int attempt = 1;; ++attempt) {
+            if (stop.requested()) {
+                throw Stopped("provisioning stopped");
+            }
+            try {
+                conn.exec(step.sql);
+                spdlog::debug("provisioning ran \"{}\"", shown(step));
+                if (!step.change.empty()) {
+                    report.changes.push_back(step.change);
+                }
+                break;
+            } catch (const db::SqlError& e) {
+                if (e.is_cancel() && stop.requested()) {
+                    throw Stopped("provisioning stopped");
+                }
+                if (std::find(step.already.begin(), step.already.end(), e.sqlstate) !=
+                    step.already.end()) {
+                    spdlog::debug("provisioning found it done by another runner: \"{}\"",
+                                  shown(step));
+                    break;
+                }
+                if (is_transient(e) && attempt < kAttempts) {
+                    if (!stop.sleep_for(milliseconds(100 * attempt))) {
+                        throw Stopped("provisioning stopped");
+                    }
+                    continue;
+                }
+                throw Error("provisioning failed at \"" + shown(step) +
+                            "\": " + masked_message(e.what(), desired.role_password) +
+                            " (SQLSTATE " + e.sqlstate + ")");
+            } catch (const db::ConnectionLost&) {
+                throw;
+            } catch (const db::Error& e) {
+                throw Error("provisioning failed at \"" + shown(step) +
+                            "\": " + masked_message(e.what(), desired.role_password));
+            }
+        }
+    }
+}
+
+// Availability of each extension on the server (the same from any database).
+std::vector<ExtensionFacts> observe_extensions(db::Connection& conn, Quoter& quote,
+                                               const Desired& desired, bool in_database) {
+    std::vector<ExtensionFacts> out;
+    const bool has_trusted = conn.server_version() >= 130000;
+    for (const auto& name : desired.extensions) {
+        const std::string lit = quote.literal(name);
+        const std::string needs_superuser =
+            has_trusted ? "v.superuser AND NOT v.trusted" : std::string("v.superuser");
+        const auto rows = conn.query(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_available_extensions WHERE name = " + lit +
+            "), coalesce((SELECT " + needs_superuser +
+            " FROM pg_catalog.pg_available_extension_versions v JOIN "
+            "pg_catalog.pg_available_extensions a ON a.name = v.name AND a.default_version = "
+            "v.version WHERE v.name = " +
+            lit + "), true), " +
+            (in_database
+                 ? "EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = " + lit + ")"
+                 : std::string("false")));
+        ExtensionFacts facts;
+        facts.name = name;
+        if (!rows.empty() && rows.front().size() == 3) {
+            facts.available = rows.front()[0] == "t";
+            facts.needs_superuser = rows.front()[1] == "t";
+            facts.installed = rows.front()[2] == "t";
+        }
+        out.push_back(std::move(facts));
+    }
+    return out;
+}
+
+ClusterFacts observe_cluster(db::Connection& conn, Quoter& quote, const Desired& desired) {
+    const std::string role = quote.literal(desired.role);
+    const std::string db = quote.literal(desired.database);
+    const auto rows = conn.query(
+        "SELECT current_user, r.rolsuper, r.rolcreaterole, r.rolcreatedb, t.oid IS NOT NULL, "
+        "coalesce(t.rolcanlogin, false), "
+        "CASE WHEN t.oid IS NULL THEN false ELSE pg_has_role(current_user, t.oid, 'USAGE') END, "
+        "d.oid IS NOT NULL, coalesce(pg_get_userbyid(d.datdba)::text, ''), "
+        "CASE WHEN d.oid IS NULL THEN false "
+        "ELSE has_database_privilege('public', d.oid, 'CONNECT') END, "
+        "CASE WHEN d.oid IS NULL OR t.oid IS NULL THEN false "
+        "ELSE has_database_privilege(t.oid, d.oid, 'CONNECT') END "
+        "FROM pg_catalog.pg_roles r "
+        "LEFT JOIN pg_catalog.pg_roles t ON t.rolname = " +
+        role + " LEFT JOIN pg_catalog.pg_database d ON d.datname = " + db +
+        " WHERE r.rolname = current_user");
+    if (rows.size() != 1 || rows.front().size() != 11) {
+        throw Error("provisioning could not read the admin role from pg_roles");
+    }
+    const auto& r = rows.front();
+    ClusterFacts facts;
+    facts.admin_role = r[0].value_or("");
+    facts.superuser = r[1] == "t";
+    facts.createrole = r[2] == "t";
+    facts.createdb = r[3] == "t";
+    facts.role_exists = r[4] == "t";
+    facts.role_can_login = r[5] == "t";
+    facts.admin_acts_as_role = r[6] == "t";
+    facts.database_exists = r[7] == "t";
+    facts.database_owner = r[8].value_or("");
+    facts.public_can_connect = r[9] == "t";
+    facts.role_can_connect = r[10] == "t";
+
+    if (!manages_role(desired) || !desired.role_password) {
+        facts.password = PasswordState::kNotWanted;
+    } else if (!facts.role_exists) {
+        facts.password = PasswordState::kUnset;
+    } else if (!facts.superuser) {
+        // pg_authid is readable by superusers only: set the password, report no change.
+        facts.password = PasswordState::kUnknown;
+    } else {
+        const auto stored =
+            conn.value("SELECT rolpassword FROM pg_catalog.pg_authid WHERE rolname = " + role);
+        if (!stored) {
+            facts.password = PasswordState::kUnset;
+        } else {
+            switch (check_password(*stored, desired.role_password->reveal(), desired.role)) {
+                case PasswordMatch::kMatches:
+                    facts.password = PasswordState::kMatches;
+                    break;
+                case PasswordMatch::kDiffers:
+                    facts.password = PasswordState::kDiffers;
+                    break;
+                case PasswordMatch::kUnknown:
+                    facts.password = PasswordState::kUnknown;
+                    break;
+            }
+        }
+    }
+    facts.extensions = observe_extensions(conn, quote, desired, false);
+    return facts;
+}
+
+DatabaseFacts observe_database(db::Connection& conn, Quoter& quote, const Desired& desired) {
+    const std::string role = quote.literal(desired.role);
+    const std::string schema = quote.literal(desired.schema);
+    const auto rows = conn.query(
+        "SELECT current_user, r.rolsuper, r.rolcreaterole, "
+        "has_database_privilege(current_database(), 'CREATE'), n.oid IS NOT NULL, "
+        "coalesce(pg_get_userbyid(n.nspowner)::text, ''), "
+        "coalesce((SELECT bool_or(a.grantee = 0) FROM aclexplode(n.nspacl) a), false), "
+        "CASE WHEN n.oid IS NULL OR t.oid IS NULL THEN false "
+        "ELSE has_schema_privilege(t.oid, n.oid, 'USAGE') END, "
+        "CASE WHEN n.oid IS NULL OR t.oid IS NULL THEN false "
+        "ELSE has_schema_privilege(t.oid, n.oid, 'CREATE') END, "
+        "coalesce((SELECT bool_or(c = 'search_path=' || quote_ident(" +
+        schema +
+        ") || ', public') FROM pg_catalog.pg_db_role_setting s, unnest(s.setconfig) c "
+        "WHERE s.setrole = t.oid AND s.setdatabase = (SELECT oid FROM pg_catalog.pg_database "
+        "WHERE datname = current_database())), false) "
+        "FROM pg_catalog.pg_roles r "
+        "LEFT JOIN pg_catalog.pg_roles t ON t.rolname = " +
+        role + " LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = " + schema +
+        " WHERE r.rolname = current_user");
+    if (rows.size() != 1 || rows.front().size() != 10) {
+        throw Error("provisioning could not read the admin role from pg_roles");
+    }
+    const auto& r = rows.front();
+    DatabaseFacts facts;
+    facts.admin_role = r[0].value_or("");
+    facts.superuser = r[1] == "t";
+    facts.createrole = r[2] == "t";
+    facts.admin_can_create = r[3] == "t";
+    facts.schema_exists = r[4] == "t";
+    facts.schema_owner = r[5].value_or("");
+    facts.schema_public_access = r[6] == "t";
+    facts.role_schema_usage = r[7] == "t";
+    facts.role_schema_create = r[8] == "t";
+    facts.search_path_ok = r[9] == "t";
+    facts.extensions = observe_extensions(conn, quote, desired, true);
+    return facts;
+}
+
+std::optional<config::Secret> password_value(const Desired& desired) {
+    if (!desired.role_password) {
+        return std::nullopt;
+    }
+    const std::string& password = desired.role_password->reveal();
+    if (can_prehash(password)) {
+        return config::Secret(new_scram_verifier(password));
+    }
+    return desired.role_password;  // the server applies SASLprep, then hashes it
+}
+
+}  // namespace
+
+std::int64_t lock_key() {
+    const std::string hex = migrate::sha256_hex("schemagate\x1fprovision");
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < 16; ++i) {
+        const char c = hex[i];
+        const auto nibble = static_cast<std::uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+        value = (value << 4U) | nibble;
+    }
+    return static_cast<std::int64_t>(value);
+}
+
+Report provision(const std::string& admin_conninfo, const Desired& desired, wait::Stop& stop,
+                 const Options& options) {
+    if (const auto found = problems(desired); !found.empty()) {
+        throw Error(join(found));
+    }
+    Report report;
+    if (!has_work(desired)) {
+        return report;
+    }
+    if (stop.requested()) {
+        throw Stopped("provisioning stopped");
+    }
+    const auto admin = db::Connection::open(admin_conninfo, true, options.notices);
+    const auto cancel_admin = stop.on_request([&admin] { admin->cancel(); });
+    ConnectionQuoter admin_quote(*admin);
+    ProvisionLock lock(*admin);
+    lock.acquire(options.lock_timeout, stop);
+
+    const ClusterFacts cluster = observe_cluster(*admin, admin_quote, desired);
+    const Plan cluster_plan = plan_cluster(
+        desired, cluster, admin_quote,
+        cluster.password == PasswordState::kMatches ? std::nullopt : password_value(desired));
+    run(*admin, cluster_plan, desired, report, stop);
+
+    // Inside the target database: schema, grants, search_path, extensions. Extensions land in
+    // "public", which every role in the database may use, so search_path = "<schema>, public".
+    const auto target = db::Connection::open(db::with_database(admin_conninfo, desired.database),
+                                             true, options.notices);
+    const auto cancel_target = stop.on_request([&target] { target->cancel(); });
+    ConnectionQuoter target_quote(*target);
+    target->exec("SET search_path TO public");
+    const DatabaseFacts facts = observe_database(*target, target_quote, desired);
+    run(*target, plan_database(desired, facts, target_quote), desired, report, stop);
+    return report;
+}
+
+}  // namespace sg::provision
