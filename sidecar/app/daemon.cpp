@@ -1,0 +1,191 @@
+#include "sidecar/app/daemon.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "sidecar/app/health.hpp"
+#include "sidecar/app/initialise.hpp"
+#include "sidecar/db/dsn.hpp"
+#include "sidecar/http/server.hpp"
+#include "sidecar/metrics/counters.hpp"
+#include "sidecar/version.hpp"
+
+namespace sg::app {
+
+namespace {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+constexpr milliseconds kHealthInterval{1000};
+constexpr milliseconds kStopGrace{4000};
+
+void fail_and_wait(State& state, wait::Stop& stop, const std::string& message) {
+    spdlog::error("initialisation failed: {}; staying up, unready, until restarted", message);
+    state.update([&](Snapshot& s) {
+        s.phase = Phase::kFailed;
+        s.last_error = message;
+    });
+    while (stop.sleep_for(std::chrono::hours(1))) {
+    }
+}
+
+// The worker: initialise until it succeeds, fails for good, or stop is requested.
+void work(const config::Config& config, State& state, wait::Stop& stop) {
+    Initialiser init(config, state, stop);
+    wait::Backoff backoff({config.initial_delay, config.max_delay, 0});
+    for (;;) {
+        const InitOutcome outcome = init.run_once();
+        switch (outcome.result) {
+            case InitResult::kOk:
+                break;
+            case InitResult::kStopped:
+                return;
+            case InitResult::kLost: {
+                // Server restarted or crashed mid-way: transient, start over with back-off.
+                const auto delay = backoff.next_delay();
+                spdlog::warn("{}; initialising again retry_in_ms={}", outcome.message,
+                             delay.count());
+                state.update([&](Snapshot& s) {
+                    s.phase = Phase::kWaiting;
+                    s.last_error = outcome.message;
+                    s.db.reachable = false;
+                });
+                if (!stop.sleep_for(delay)) {
+                    return;
+                }
+                continue;
+            }
+            default:
+                fail_and_wait(state, stop, outcome.message);
+                return;
+        }
+        break;
+    }
+    state.set_phase(Phase::kReady);
+    const auto snapshot = state.snapshot();
+    spdlog::info("ready service={} current_version={} applied={} init_ms={}", snapshot->service,
+                 snapshot->current_version.empty() ? "-" : snapshot->current_version,
+                 snapshot->applied, static_cast<long>(snapshot->init_seconds * 1000));
+    HealthProbe probe(service_conninfo(config), init.take_connection());
+    bool was_reachable = true;
+    while (!stop.requested()) {
+        DatabaseFacts facts = probe.refresh();
+        if (facts.reachable != was_reachable) {
+            if (facts.reachable) {
+                spdlog::info("database reachable again");
+            } else {
+                spdlog::warn(
+                    "database unreachable reason=\"{}\" (readiness stays latched; see /health)",
+                    facts.error);
+            }
+            was_reachable = facts.reachable;
+        }
+        state.update([&](Snapshot& s) { s.db = std::move(facts); });
+        if (!stop.sleep_for(kHealthInterval)) {
+            break;
+        }
+    }
+}
+
+}  // namespace
+
+int run_daemon(const config::Config& config) {
+    auto state = std::make_shared<State>();
+    state->update([&](Snapshot& s) {
+        s.service = config.service;
+        s.version = kVersion;
+        s.isolation = std::string(config::to_string(config.isolation));
+        s.database = db::database_name(config.database_url.reveal());
+        s.db.name = s.database;
+        s.schema = config.schema;
+        s.role = config.role;
+        s.connection = db::describe(config.database_url.reveal());
+        s.started_at = Clock::now();
+    });
+    spdlog::info(
+        "schemagate {} ({}) starting command=run service={} libpq={} database=\"{}\" isolation={} "
+        "schema={} role={} migrations={} listen={}:{}",
+        kVersion, kGitRevision, config.service, db::libpq_version(), state->snapshot()->connection,
+        config::to_string(config.isolation), config.schema, config.role, config.migrations.string(),
+        config.listen_host, config.listen_port);
+
+    asio::io_context io(1);
+    metrics::HttpCounters counters;
+    http::Server server(io, config.http, state, counters);
+    try {
+        server.listen(config.listen_host, config.listen_port);
+    } catch (const std::exception& e) {
+        spdlog::error("{}; set SCHEMAGATE_LISTEN to a free address", e.what());
+        return 2;
+    }
+    spdlog::info("serving /livez /readyz /health /metrics address={}:{}", config.listen_host,
+                 server.port());
+
+    wait::Stop stop;
+    std::atomic<bool> worker_done{false};
+    std::jthread worker([&] {
+        try {
+            work(config, *state, stop);
+        } catch (const std::exception& e) {
+            spdlog::critical("worker stopped unexpectedly: {}", e.what());
+            state->update([&](Snapshot& s) {
+                s.phase = Phase::kFailed;
+                s.last_error = std::string("internal error: ") + e.what();
+            });
+        }
+        worker_done = true;
+    });
+
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    asio::steady_timer timer(io);
+    const auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
+    std::function<void()> wait_for_worker = [&] {
+        if (worker_done || std::chrono::steady_clock::now() >= *deadline) {
+            server.stop();
+            io.stop();
+            return;
+        }
+        timer.expires_after(milliseconds(20));
+        timer.async_wait([&](const boost::system::error_code&) { wait_for_worker(); });
+    };
+    std::function<void(const boost::system::error_code&, int)> on_signal =
+        [&](const boost::system::error_code& ec, int signal_number) {
+            if (ec) {
+                return;
+            }
+            if (stop.requested()) {
+                spdlog::warn("second signal: exiting now");
+                spdlog::default_logger()->flush();
+                std::_Exit(0);
+            }
+            spdlog::info("stopping signal={}: cancelling work, releasing the lock", signal_number);
+            state->update([](Snapshot& s) { s.stopping = true; });
+            stop.request();
+            *deadline = std::chrono::steady_clock::now() + kStopGrace;
+            wait_for_worker();
+            signals.async_wait(on_signal);
+        };
+    signals.async_wait(on_signal);
+    io.run();
+
+    if (!worker_done) {
+        // Stuck in a connect attempt that cannot be interrupted: exiting closes its socket.
+        spdlog::warn("the worker did not stop within {} ms; exiting anyway", kStopGrace.count());
+        spdlog::default_logger()->flush();
+        std::_Exit(0);
+    }
+    worker.join();
+    spdlog::info("stopped");
+    return 0;
+}
+
+}  // namespace sg::app

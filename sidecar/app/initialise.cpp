@@ -1,0 +1,303 @@
+#include "sidecar/app/initialise.hpp"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "sidecar/cli/cli.hpp"
+#include "sidecar/db/dsn.hpp"
+#include "sidecar/migrate/lint.hpp"
+
+namespace sg::app {
+
+namespace {
+
+using Steady = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+double seconds_since(Steady::time_point start) {
+    return std::chrono::duration<double>(Steady::now() - start).count();
+}
+
+// Causes after which a cheap probe tells as soon as the server listens.
+bool worth_probing(const wait::Classification& c) {
+    return c.reason.find("refused") != std::string::npos ||
+           c.reason.find("resolve") != std::string::npos ||
+           c.reason.find("socket") != std::string::npos;
+}
+
+}  // namespace
+
+int exit_code_for(InitResult result) {
+    switch (result) {
+        case InitResult::kOk:
+        case InitResult::kStopped:
+            return cli::kExitOk;
+        case InitResult::kFailed:
+            return cli::kExitFailed;
+        case InitResult::kUsage:
+            return cli::kExitUsage;
+        case InitResult::kUnreachable:
+        case InitResult::kLost:
+            return cli::kExitUnreachable;
+        case InitResult::kInvalid:
+            return cli::kExitInvalid;
+        case InitResult::kLockTimeout:
+            return cli::kExitLock;
+    }
+    return cli::kExitFailed;
+}
+
+std::string service_conninfo(const config::Config& config) {
+    return db::with_defaults(config.database_url.reveal(), config::identifier_for(config.service),
+                             config.connect_timeout);
+}
+
+std::unique_ptr<db::Connection> connect_with_retry(const std::string& conninfo,
+                                                   const config::Config& config, bool provisioning,
+                                                   State* state, wait::Stop& stop,
+                                                   const char* what) {
+    wait::Backoff backoff({config.initial_delay, config.max_delay, config.max_retries});
+    // A short-timeout variant for probes between attempts (later key=value pairs win).
+    const std::string probe = conninfo + " connect_timeout=1";
+    const auto notices = [](std::string_view text) { spdlog::debug("server notice: {}", text); };
+    for (;;) {
+        if (stop.requested()) {
+            return nullptr;
+        }
+        if (state != nullptr) {
+            state->update([](Snapshot& s) { ++s.attempts; });
+        }
+        try {
+            auto conn = db::Connection::open(conninfo, provisioning, notices);
+            if (backoff.attempts() > 0) {
+                spdlog::info("connected to the {} attempts={}", what, backoff.attempts() + 1);
+            }
+            return conn;
+        } catch (const db::ConnectFailed& e) {
+            if (stop.requested()) {
+                return nullptr;
+            }
+            const auto& c = e.classification;
+            if (c.verdict == wait::Verdict::kFatal) {
+                throw;
+            }
+            const milliseconds delay = backoff.next_delay();
+            if (backoff.exhausted()) {
+                throw db::ConnectFailed("gave up after " + std::to_string(backoff.attempts()) +
+                                            " attempts (" + e.what() +
+                                            "); check that the server is running and reachable, or "
+                                            "raise DB_INIT_MAX_RETRIES",
+                                        c);
+            }
+            if (state != nullptr) {
+                state->update(
+                    [&](Snapshot& s) { s.last_error = std::string(what) + ": " + c.reason; });
+            }
+            if (wait::Backoff::is_notable(backoff.attempts())) {
+                spdlog::info("{} not ready attempt={} reason=\"{}\" retry_in_ms={}", what,
+                             backoff.attempts(), c.reason, delay.count());
+            } else {
+                spdlog::debug("{} not ready attempt={} reason=\"{}\" retry_in_ms={}", what,
+                              backoff.attempts(), c.reason, delay.count());
+            }
+            if (!worth_probing(c)) {
+                if (!stop.sleep_for(delay)) {
+                    return nullptr;
+                }
+                continue;
+            }
+            // Refused or unresolvable: poll cheaply and try again as soon as anything answers.
+            const auto until = Steady::now() + delay;
+            while (Steady::now() < until) {
+                const auto left = std::chrono::duration_cast<milliseconds>(until - Steady::now());
+                if (!stop.sleep_for(std::min(left, milliseconds(50)))) {
+                    return nullptr;
+                }
+                if (db::server_answers(probe)) {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+migrate::EngineOptions engine_options(const config::Config& config) {
+    migrate::EngineOptions o;
+    o.service = config.service;
+    o.schema = config.schema;
+    o.role = config.role;
+    o.lock_conninfo = service_conninfo(config);
+    o.lock_timeout = config.lock_timeout;
+    o.statement_lock_timeout = config.statement_lock_timeout;
+    for (const auto& [name, value] : config.placeholders) {
+        o.extra_placeholders[name] = value;
+    }
+    return o;
+}
+
+Files load_files(const config::Config& config, const std::string& database_for_placeholders) {
+    Files files;
+    files.set = migrate::scan(config.migrations);
+    for (const auto& p : files.set.problems) {
+        files.problems.push_back(p.line());
+    }
+    if (files.set.directory_missing) {
+        return files;
+    }
+    migrate::Placeholders placeholders;
+    for (const auto& [name, value] : config.placeholders) {
+        placeholders[name] = value;
+    }
+    placeholders["service"] = config.service;
+    placeholders["schema"] = config.schema;
+    placeholders["role"] = config.role;
+    placeholders["database"] = database_for_placeholders;
+    for (const auto& p : migrate::lint(files.set, placeholders)) {
+        files.problems.push_back(p.line());
+    }
+    return files;
+}
+
+Initialiser::Initialiser(const config::Config& config, State& state, wait::Stop& stop)
+    : config_(config), state_(state), stop_(stop) {}
+
+InitOutcome Initialiser::provision_if_asked() {
+    if (!config_.admin_url) {
+        return {};
+    }
+    // Provisioning is added by the provision module.
+    return {};
+}
+
+InitOutcome Initialiser::run_once() {
+    const auto start = Steady::now();
+    std::vector<std::pair<std::string, double>> phases;
+    auto phase_start = start;
+    const auto enter = [&](Phase phase) {
+        const auto now = Steady::now();
+        const auto snapshot = state_.snapshot();
+        if (snapshot->phase != phase) {
+            phases.emplace_back(std::string(to_string(snapshot->phase)),
+                                std::chrono::duration<double>(now - phase_start).count());
+            phase_start = now;
+        }
+        state_.set_phase(phase);
+    };
+    state_.update([](Snapshot& s) {
+        s.phase = Phase::kWaiting;
+        s.attempts = 0;
+        s.applied_this_run.clear();
+    });
+
+    Files files = load_files(config_, db::database_name(config_.database_url.reveal()));
+    if (!files.problems.empty()) {
+        std::string message = files.problems.front();
+        if (files.problems.size() > 1) {
+            message += " (and " + std::to_string(files.problems.size() - 1) +
+                       " more problem(s); run `schemagate validate --offline`)";
+        }
+        for (const auto& p : files.problems) {
+            spdlog::error("invalid migration file: {}", p);
+        }
+        return {files.set.directory_missing ? InitResult::kUsage : InitResult::kInvalid, message};
+    }
+
+    try {
+        if (auto provisioned = provision_if_asked(); provisioned.result != InitResult::kOk) {
+            return provisioned;
+        }
+        connection_ = connect_with_retry(service_conninfo(config_), config_,
+                                         config_.admin_url.has_value(), &state_, stop_);
+        if (!connection_) {
+            return {InitResult::kStopped, "stopped while waiting for the database"};
+        }
+        enter(Phase::kMigrating);
+        migrate::EngineEvents events;
+        events.stage = [&](migrate::Stage stage) {
+            switch (stage) {
+                case migrate::Stage::kMigrating:
+                    enter(Phase::kMigrating);
+                    break;
+                case migrate::Stage::kSeeding:
+                    enter(Phase::kSeeding);
+                    break;
+                case migrate::Stage::kVerifying:
+                    enter(Phase::kVerifying);
+                    break;
+            }
+        };
+        events.planned = [this](const migrate::Plan& plan) {
+            state_.update([&](Snapshot& s) {
+                s.current_version = plan.current_version;
+                s.applied = plan.applied;
+                s.pending = plan.pending();
+                s.failed = plan.failed;
+            });
+        };
+        events.applied = [this](const migrate::Migration& m, milliseconds ms) {
+            state_.update([&](Snapshot& s) {
+                s.applied_this_run.push_back({m.version ? m.version->text() : "", m.description,
+                                              migrate::to_string(m.type),
+                                              std::chrono::duration<double>(ms).count()});
+            });
+        };
+        migrate::Engine engine(*connection_, files.set, engine_options(config_), stop_,
+                               std::move(events));
+        const auto facts = engine.connect_session();
+        state_.update([&](Snapshot& s) {
+            s.database = facts.database;
+            s.db.reachable = true;
+            s.db.name = facts.database;
+            s.db.server_version = facts.server_version;
+            s.last_error.clear();
+        });
+        const migrate::Outcome outcome = engine.migrate();
+        const auto now = Steady::now();
+        phases.emplace_back(std::string(to_string(state_.snapshot()->phase)),
+                            std::chrono::duration<double>(now - phase_start).count());
+        InitOutcome result;
+        switch (outcome.result) {
+            case migrate::Result::kOk:
+                result.result = InitResult::kOk;
+                break;
+            case migrate::Result::kFailed:
+                result.result = InitResult::kFailed;
+                break;
+            case migrate::Result::kInvalid:
+                result.result = InitResult::kInvalid;
+                break;
+            case migrate::Result::kLockTimeout:
+                result.result = InitResult::kLockTimeout;
+                break;
+            case migrate::Result::kStopped:
+                result.result = InitResult::kStopped;
+                break;
+            case migrate::Result::kUnavailable:
+                result.result = InitResult::kFailed;
+                break;
+        }
+        result.message = outcome.message;
+        if (result.result == InitResult::kOk) {
+            spdlog::info("migrate finished applied={} skipped={} ms={}", outcome.applied,
+                         outcome.skipped, outcome.elapsed.count());
+            state_.update([&](Snapshot& s) {
+                s.init_seconds = seconds_since(start);
+                s.phase_seconds = phases;
+            });
+        }
+        return result;
+    } catch (const db::ConnectFailed& e) {
+        connection_.reset();
+        std::string message = e.what();
+        if (!e.classification.fix.empty()) {
+            message = e.classification.reason + " (" + e.what() + "); " + e.classification.fix;
+        }
+        return {InitResult::kUnreachable, message};
+    } catch (const db::ConnectionLost& e) {
+        connection_.reset();
+        return {InitResult::kLost, std::string("lost the database connection: ") + e.what()};
+    }
+}
+
+}  // namespace sg::app

@@ -1,0 +1,77 @@
+// Initialisation, the steps `migrate` runs once and `run` runs until it succeeds:
+// wait for the server -> provision -> migrate -> seed -> verify. Publishes progress to State.
+// Runs on the worker thread; wakes from every wait when Stop is requested.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "sidecar/app/status.hpp"
+#include "sidecar/config/config.hpp"
+#include "sidecar/db/connection.hpp"
+#include "sidecar/migrate/engine.hpp"
+#include "sidecar/migrate/scan.hpp"
+#include "sidecar/wait/stop.hpp"
+
+namespace sg::app {
+
+enum class InitResult {
+    kOk,
+    kFailed,       // a file, seed or verify failed (exit 1)
+    kUsage,        // configuration the database contradicts (exit 2)
+    kUnreachable,  // retries exhausted or a non-retryable connection error (exit 3)
+    kInvalid,      // files invalid or drifted (exit 4)
+    kLockTimeout,  // exit 5
+    kLost,         // the connection broke mid-way: transient, `run` retries the whole thing
+    kStopped,
+};
+
+struct InitOutcome {
+    InitResult result = InitResult::kOk;
+    std::string message;  // one line naming the cause and the fix; never a secret
+};
+
+[[nodiscard]] int exit_code_for(InitResult result);
+
+// The service's connection string with connect_timeout, keepalives and application_name added
+// (unless the user set them).
+[[nodiscard]] std::string service_conninfo(const config::Config& config);
+
+// Opens a connection, retrying what waiting can fix with back-off; between attempts it probes
+// cheaply so that a server coming up is noticed within ~50 ms. Returns nullptr when stopped.
+// Throws db::ConnectFailed when waiting cannot help or the attempts are used up.
+[[nodiscard]] std::unique_ptr<db::Connection> connect_with_retry(const std::string& conninfo,
+                                                                 const config::Config& config,
+                                                                 bool provisioning, State* state,
+                                                                 wait::Stop& stop,
+                                                                 const char* what = "database");
+
+class Initialiser {
+  public:
+    Initialiser(const config::Config& config, State& state, wait::Stop& stop);
+
+    // One whole initialisation. Scans the files first: invalid files fail before any connection.
+    InitOutcome run_once();
+
+    // The service connection kept after a successful run_once (for health checks), or nullptr.
+    std::unique_ptr<db::Connection> take_connection() { return std::move(connection_); }
+
+  private:
+    InitOutcome provision_if_asked();
+    const config::Config& config_;
+    State& state_;
+    wait::Stop& stop_;
+    std::unique_ptr<db::Connection> connection_;
+};
+
+// The scan plus lint of every run (and of `validate --offline`): all problems, one line each.
+struct Files {
+    migrate::MigrationSet set;
+    std::vector<std::string> problems;
+};
+[[nodiscard]] Files load_files(const config::Config& config,
+                               const std::string& database_for_placeholders);
+
+[[nodiscard]] migrate::EngineOptions engine_options(const config::Config& config);
+
+}  // namespace sg::app

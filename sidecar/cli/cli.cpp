@@ -1,0 +1,575 @@
+#include "sidecar/cli/cli.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fcntl.h>
+#include <nlohmann/json.hpp>
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "sidecar/app/daemon.hpp"
+#include "sidecar/app/initialise.hpp"
+#include "sidecar/config/config.hpp"
+#include "sidecar/db/dsn.hpp"
+#include "sidecar/http/client.hpp"
+#include "sidecar/log/log.hpp"
+#include "sidecar/version.hpp"
+
+namespace sg::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct FlagBinding {
+    CLI::Option* option = nullptr;
+    std::string variable;
+    std::string value;
+};
+
+// Every setting as a long flag on `sub`; values are copied over the environment after parsing.
+class SettingFlags {
+  public:
+    void add_to(CLI::App* sub) {
+        for (const auto& s : config::settings()) {
+            add(sub, std::string(s.variable), std::string(s.flag), std::string(s.help));
+            if (s.secret_file_allowed) {
+                add(sub, std::string(s.variable) + "_FILE", std::string(s.flag) + "-file",
+                    "file holding " + std::string(s.variable));
+            }
+        }
+        sub->add_option("--placeholder", placeholders_,
+                        "NAME=VALUE for ${name} in migration files (repeatable); same as "
+                        "SCHEMAGATE_PLACEHOLDER_NAME");
+    }
+
+    // The environment with the flags applied over it (a flag wins), or a usage problem.
+    [[nodiscard]] std::optional<std::string> apply(config::Env& env) const {
+        for (const auto& b : bindings_) {
+            if (b->option->count() > 0) {
+                env[b->variable] = b->value;
+            }
+        }
+        for (const auto& p : placeholders_) {
+            const auto eq = p.find('=');
+            if (eq == std::string::npos || eq == 0) {
+                return "--placeholder " + p + ": use NAME=VALUE";
+            }
+            std::string name = p.substr(0, eq);
+            for (auto& c : name) {
+                c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            }
+            env["SCHEMAGATE_PLACEHOLDER_" + name] = p.substr(eq + 1);
+        }
+        return std::nullopt;
+    }
+
+  private:
+    void add(CLI::App* sub, const std::string& variable, const std::string& flag,
+             const std::string& help) {
+        auto binding = std::make_shared<FlagBinding>();
+        binding->variable = variable;
+        binding->option =
+            sub->add_option("--" + flag, binding->value, help + " [" + variable + "]");
+        bindings_.push_back(std::move(binding));
+    }
+    std::vector<std::shared_ptr<FlagBinding>> bindings_;
+    std::vector<std::string> placeholders_;
+};
+
+// Blocks SIGTERM/SIGINT in every thread and turns them into a stop request, for the one-shot
+// commands (`run` has its own handling on the io thread).
+class SignalStop {
+  public:
+    explicit SignalStop(wait::Stop& stop) {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &set, nullptr);
+        thread_ = std::jthread([&stop, set](const std::stop_token& token) {
+            while (!token.stop_requested()) {
+                timespec timeout{0, 200'000'000};
+                if (sigtimedwait(&set, nullptr, &timeout) > 0) {
+                    spdlog::warn("stop requested: cancelling the running statement");
+                    stop.request();
+                    return;
+                }
+            }
+        });
+    }
+
+  private:
+    std::jthread thread_;
+};
+
+std::string dash(std::string_view s) {
+    return s.empty() ? "-" : std::string(s);
+}
+
+void print_problems(const std::vector<config::Problem>& problems) {
+    for (const auto& p : problems) {
+        std::fprintf(stderr, "schemagate: %s\n", p.line().c_str());
+    }
+    std::fprintf(stderr,
+                 "schemagate: %zu configuration problem(s); see `schemagate --help` and the "
+                 "settings table in README\n",
+                 problems.size());
+}
+
+void banner(const char* command, const config::Config& c) {
+    std::string extensions;
+    for (const auto& e : c.extensions) {
+        extensions += (extensions.empty() ? "" : ",") + e;
+    }
+    spdlog::info(
+        "schemagate {} ({}) starting command={} service={} libpq={} database=\"{}\" admin={} "
+        "isolation={} "
+        "schema={} role={} migrations={} extensions={} lock_timeout_s={} max_retries={} "
+        "listen={}:{}",
+        kVersion, kGitRevision, command, c.service, db::libpq_version(),
+        db::describe(c.database_url.reveal()),
+        c.admin_url ? "\"" + db::describe(c.admin_url->reveal()) + "\"" : std::string("unset"),
+        config::to_string(c.isolation), c.schema, c.role, c.migrations.string(), dash(extensions),
+        c.lock_timeout.count() / 1000, c.max_retries, c.listen_host, c.listen_port);
+}
+
+std::optional<config::Config> load_config(const SettingFlags& flags, bool need_service) {
+    config::Env env = config::process_environment();
+    if (auto usage = flags.apply(env)) {
+        std::fprintf(stderr, "schemagate: %s\n", usage->c_str());
+        return std::nullopt;
+    }
+    auto parsed = config::parse(env, {need_service});
+    if (auto* problems = std::get_if<std::vector<config::Problem>>(&parsed)) {
+        print_problems(*problems);
+        return std::nullopt;
+    }
+    auto config = std::get<config::Config>(std::move(parsed));
+    log::setup(
+        config.log_level,
+        config.log_format == config::LogFormat::kJson ? log::Format::kJson : log::Format::kText,
+        config.service);
+    return config;
+}
+
+// Connects (with retries) and opens an engine session; prints the failure and returns the exit
+// code when it cannot.
+struct Session {
+    std::unique_ptr<db::Connection> conn;
+    std::unique_ptr<migrate::Engine> engine;
+};
+
+int open_session(const config::Config& config, const migrate::MigrationSet& files, wait::Stop& stop,
+                 Session& session) {
+    try {
+        session.conn =
+            app::connect_with_retry(app::service_conninfo(config), config, false, nullptr, stop);
+        if (!session.conn) {
+            return kExitOk;
+        }
+        session.engine = std::make_unique<migrate::Engine>(*session.conn, files,
+                                                           app::engine_options(config), stop);
+        (void)session.engine->connect_session();
+        return -1;
+    } catch (const db::ConnectFailed& e) {
+        const auto& c = e.classification;
+        spdlog::error("database unreachable: {}{}",
+                      c.fix.empty() ? std::string(e.what()) : c.reason + " (" + e.what() + ")",
+                      c.fix.empty() ? "" : "; " + c.fix);
+        return kExitUnreachable;
+    } catch (const db::ConnectionLost& e) {
+        spdlog::error("lost the database connection: {}", e.what());
+        return kExitUnreachable;
+    }
+}
+
+int exit_for(const migrate::Outcome& o) {
+    switch (o.result) {
+        case migrate::Result::kOk:
+        case migrate::Result::kStopped:
+            return kExitOk;
+        case migrate::Result::kFailed:
+        case migrate::Result::kUnavailable:
+            return kExitFailed;
+        case migrate::Result::kInvalid:
+            return kExitInvalid;
+        case migrate::Result::kLockTimeout:
+            return kExitLock;
+    }
+    return kExitFailed;
+}
+
+int cmd_migrate(const config::Config& config) {
+    banner("migrate", config);
+    app::State state;
+    wait::Stop stop;
+    const SignalStop signals(stop);
+    app::Initialiser init(config, state, stop);
+    const app::InitOutcome outcome = init.run_once();
+    if (outcome.result == app::InitResult::kOk) {
+        return kExitOk;
+    }
+    if (outcome.result == app::InitResult::kStopped) {
+        spdlog::warn("stopped: {}", outcome.message);
+        return kExitOk;
+    }
+    spdlog::error("migrate failed: {}", outcome.message);
+    return app::exit_code_for(outcome.result);
+}
+
+int cmd_validate(const config::Config& config, bool offline) {
+    const app::Files files =
+        app::load_files(config, db::database_name(config.database_url.reveal()));
+    for (const auto& p : files.problems) {
+        std::fprintf(stderr, "schemagate: %s\n", p.c_str());
+    }
+    if (!files.problems.empty()) {
+        std::fprintf(stderr, "schemagate: %zu problem(s) in %s\n", files.problems.size(),
+                     config.migrations.c_str());
+        return files.set.directory_missing ? kExitUsage : kExitInvalid;
+    }
+    const auto& s = files.set;
+    const std::size_t count =
+        s.versioned.size() + s.repeatable.size() + s.undo.size() + s.seed.size() + s.verify.size();
+    if (offline) {
+        std::printf("ok: %zu file(s) valid in %s\n", count, config.migrations.c_str());
+        return kExitOk;
+    }
+    wait::Stop stop;
+    const SignalStop signals(stop);
+    Session session;
+    if (const int code = open_session(config, s, stop, session); code >= 0) {
+        return code;
+    }
+    const auto plan = migrate::make_plan(s, session.engine->history());
+    for (const auto& d : plan.drift) {
+        std::fprintf(
+            stderr,
+            "schemagate: %s: changed after it was applied (recorded checksum %s, file %s)\n",
+            d.migration->script.c_str(), d.recorded_checksum.c_str(),
+            d.migration->checksum.c_str());
+    }
+    for (const auto& m : plan.missing) {
+        std::fprintf(stderr, "schemagate: warning: %s is applied but its file is missing\n",
+                     m.c_str());
+    }
+    if (!plan.drift.empty()) {
+        std::fprintf(stderr,
+                     "schemagate: %zu drifted file(s); restore them or run `schemagate repair`\n",
+                     plan.drift.size());
+        return kExitInvalid;
+    }
+    std::printf("ok: %zu file(s) valid; %d applied, %d pending, checksums match\n", count,
+                plan.applied, plan.pending());
+    return kExitOk;
+}
+
+int cmd_status(const config::Config& config, bool json) {
+    const app::Files files =
+        app::load_files(config, db::database_name(config.database_url.reveal()));
+    if (files.set.directory_missing) {
+        std::fprintf(stderr, "schemagate: %s\n", files.problems.front().c_str());
+        return kExitUsage;
+    }
+    for (const auto& p : files.problems) {
+        spdlog::warn("invalid migration file: {}", p);
+    }
+    wait::Stop stop;
+    const SignalStop signals(stop);
+    Session session;
+    if (const int code = open_session(config, files.set, stop, session); code >= 0) {
+        return code;
+    }
+    const auto entries = migrate::describe(files.set, session.engine->history());
+    if (json) {
+        nlohmann::ordered_json out;
+        out["service"] = config.service;
+        out["isolation"] = config::to_string(config.isolation);
+        out["schema"] = config.schema;
+        out["role"] = config.role;
+        out["migrations"] = nlohmann::ordered_json::array();
+        for (const auto& e : entries) {
+            nlohmann::ordered_json j;
+            j["version"] = e.version.empty() ? nlohmann::ordered_json(nullptr)
+                                             : nlohmann::ordered_json(e.version);
+            j["description"] = e.description;
+            j["type"] = e.type;
+            j["script"] = e.script;
+            j["state"] = migrate::to_string(e.state);
+            j["applied_at"] = e.installed_on.empty() ? nlohmann::ordered_json(nullptr)
+                                                     : nlohmann::ordered_json(e.installed_on);
+            j["duration_ms"] = e.execution_ms ? nlohmann::ordered_json(*e.execution_ms)
+                                              : nlohmann::ordered_json(nullptr);
+            if (!e.error.empty()) {
+                j["error"] = e.error;
+            }
+            out["migrations"].push_back(std::move(j));
+        }
+        std::printf(
+            "%s\n",
+            out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace).c_str());
+        return kExitOk;
+    }
+    std::printf("service %s  isolation %s  schema %s  role %s\n", config.service.c_str(),
+                std::string(config::to_string(config.isolation)).c_str(), config.schema.c_str(),
+                config.role.c_str());
+    std::printf("%-10s %-34s %-10s %-17s %-20s %9s\n", "VERSION", "DESCRIPTION", "TYPE", "STATE",
+                "APPLIED AT", "MS");
+    for (const auto& e : entries) {
+        std::string description =
+            e.description.size() > 34 ? e.description.substr(0, 31) + "..." : e.description;
+        std::printf("%-10s %-34s %-10s %-17s %-20s %9s\n", dash(e.version).c_str(),
+                    description.c_str(), e.type.c_str(), migrate::to_string(e.state),
+                    dash(e.installed_on).c_str(),
+                    e.execution_ms ? std::to_string(*e.execution_ms).c_str() : "-");
+        if (!e.error.empty()) {
+            std::printf("           error: %s\n", e.error.c_str());
+        }
+    }
+    return kExitOk;
+}
+
+int cmd_undo(const config::Config& config, const std::string& to_text) {
+    std::optional<migrate::Version> to;
+    if (!to_text.empty()) {
+        to = migrate::Version::parse(to_text);
+        if (!to) {
+            std::fprintf(
+                stderr, "schemagate: --to %s: not a version; use numbers separated by dots (1.1)\n",
+                to_text.c_str());
+            return kExitUsage;
+        }
+    }
+    banner("undo", config);
+    const app::Files files =
+        app::load_files(config, db::database_name(config.database_url.reveal()));
+    if (!files.problems.empty()) {
+        for (const auto& p : files.problems) {
+            spdlog::error("invalid migration file: {}", p);
+        }
+        return files.set.directory_missing ? kExitUsage : kExitInvalid;
+    }
+    wait::Stop stop;
+    const SignalStop signals(stop);
+    Session session;
+    if (const int code = open_session(config, files.set, stop, session); code >= 0) {
+        return code;
+    }
+    try {
+        const auto outcome = session.engine->undo(to);
+        if (outcome.result != migrate::Result::kOk) {
+            spdlog::error("undo failed: {}", outcome.message);
+        } else {
+            spdlog::info("undo finished undone={} ms={}", outcome.applied, outcome.elapsed.count());
+        }
+        return exit_for(outcome);
+    } catch (const db::ConnectionLost& e) {
+        spdlog::error("lost the database connection: {}; run undo again", e.what());
+        return kExitUnreachable;
+    }
+}
+
+int cmd_repair(const config::Config& config) {
+    banner("repair", config);
+    const app::Files files =
+        app::load_files(config, db::database_name(config.database_url.reveal()));
+    if (files.set.directory_missing) {
+        spdlog::error("{}", files.problems.front());
+        return kExitUsage;
+    }
+    wait::Stop stop;
+    const SignalStop signals(stop);
+    Session session;
+    if (const int code = open_session(config, files.set, stop, session); code >= 0) {
+        return code;
+    }
+    try {
+        const auto outcome = session.engine->repair();
+        if (outcome.result != migrate::Result::kOk) {
+            spdlog::error("repair failed: {}", outcome.message);
+        } else {
+            spdlog::info("repair finished checksums_realigned={} (failed rows removed)",
+                         outcome.applied);
+        }
+        return exit_for(outcome);
+    } catch (const db::ConnectionLost& e) {
+        spdlog::error("lost the database connection: {}", e.what());
+        return kExitUnreachable;
+    }
+}
+
+int cmd_new(const config::Config& config, const std::string& description) {
+    const std::string slug = migrate::description_slug(description);
+    if (slug.empty()) {
+        std::fprintf(
+            stderr,
+            "schemagate: new: the description needs letters or digits, e.g. \"add orders\"\n");
+        return kExitUsage;
+    }
+    const migrate::MigrationSet set = migrate::scan(config.migrations);
+    if (set.directory_missing) {
+        std::fprintf(stderr, "schemagate: %s\n", set.problems.front().line().c_str());
+        return kExitUsage;
+    }
+    std::uint64_t next = 1;
+    if (!set.versioned.empty()) {
+        next = set.versioned.back().version->parts().front() + 1;
+    }
+    const std::string name = "V" + std::to_string(next) + "__" + slug + ".sql";
+    const fs::path path = config.migrations / name;
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        std::fprintf(stderr, "schemagate: new: cannot create %s: %s\n", path.c_str(),
+                     std::strerror(errno));
+        return kExitUsage;
+    }
+    const std::string body =
+        "-- " + description + "\n-- Runs once, in one transaction with its history row.\n\n";
+    const bool written = ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size());
+    ::close(fd);
+    if (!written) {
+        std::fprintf(stderr, "schemagate: new: cannot write %s\n", path.c_str());
+        return kExitUsage;
+    }
+    std::printf("%s\n", path.c_str());
+    return kExitOk;
+}
+
+int cmd_healthcheck(const std::string& url_flag) {
+    std::string url = url_flag;
+    if (url.empty()) {
+        const char* listen = std::getenv("SCHEMAGATE_LISTEN");
+        std::string port = "8080";
+        if (listen != nullptr) {
+            const std::string l(listen);
+            const auto colon = l.rfind(':');
+            if (colon != std::string::npos && colon + 1 < l.size()) {
+                port = l.substr(colon + 1);
+            }
+        }
+        url = "http://127.0.0.1:" + port + "/readyz";
+    }
+    const auto result = http::get_status(url, std::chrono::seconds(3));
+    if (!result.status) {
+        std::fprintf(stderr, "schemagate: healthcheck: %s: %s\n", url.c_str(),
+                     result.error.c_str());
+        return kExitFailed;
+    }
+    if (*result.status != 200) {
+        std::fprintf(stderr, "schemagate: healthcheck: %s answered %u\n", url.c_str(),
+                     *result.status);
+        return kExitFailed;
+    }
+    return kExitOk;
+}
+
+int cmd_version() {
+    std::printf(
+        "schemagate %s (git %s)\nlibpq %s\nPostgreSQL servers: 12 and later (tested with 15)\n",
+        kVersion, kGitRevision, db::libpq_version().c_str());
+    return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::signal(SIGPIPE, SIG_IGN);
+    CLI::App app{
+        "schemagate: waits for PostgreSQL, provisions, migrates, seeds, verifies, then serves "
+        "health",
+        "schemagate"};
+    app.require_subcommand(1);
+    app.set_help_all_flag("--help-all", "every command and setting");
+
+    SettingFlags flags;
+    auto* run = app.add_subcommand(
+        "run", "wait, provision, migrate, seed, verify, then serve HTTP until SIGTERM");
+    auto* migrate = app.add_subcommand("migrate", "the same steps once, then exit");
+    auto* status =
+        app.add_subcommand("status", "each migration's version, type, state, applied at, duration");
+    bool status_json = false;
+    status->add_flag("--json", status_json, "machine-readable output");
+    auto* validate = app.add_subcommand(
+        "validate", "lint the directory; online also compare checksums with history");
+    bool offline = false;
+    validate->add_flag("--offline", offline, "do not connect; check the files only");
+    auto* create = app.add_subcommand("new", "create the next V<n>__<description>.sql");
+    std::string description;
+    create->add_option("description", description, "what the migration does")->required();
+    auto* undo = app.add_subcommand("undo", "apply U<version>__*.sql files, newest first");
+    std::string undo_to;
+    undo->add_option("--to", undo_to,
+                     "undo every applied version above this one (default: the latest only)");
+    auto* repair = app.add_subcommand(
+        "repair", "accept changed checksums of applied files and forget failed attempts");
+    auto* healthcheck =
+        app.add_subcommand("healthcheck", "GET the local readiness URL; exit 0 if 200, else 1");
+    std::string url;
+    healthcheck->add_option("--url", url,
+                            "default http://127.0.0.1:<SCHEMAGATE_LISTEN port>/readyz");
+    auto* version =
+        app.add_subcommand("version", "version, git revision, libpq and server compatibility");
+    for (auto* sub : {run, migrate, status, validate, create, undo, repair}) {
+        flags.add_to(sub);
+    }
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e) == 0 ? kExitOk : kExitUsage;
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e) == 0 ? kExitOk : kExitUsage;
+    } catch (const CLI::ParseError& e) {
+        (void)app.exit(e);
+        return kExitUsage;
+    }
+
+    try {
+        if (version->parsed()) {
+            return cmd_version();
+        }
+        if (healthcheck->parsed()) {
+            return cmd_healthcheck(url);
+        }
+        const bool needs_service = !(validate->parsed() && offline) && !create->parsed();
+        const auto config = load_config(flags, needs_service);
+        if (!config) {
+            return kExitUsage;
+        }
+        if (run->parsed()) {
+            return app::run_daemon(*config);
+        }
+        if (migrate->parsed()) {
+            return cmd_migrate(*config);
+        }
+        if (status->parsed()) {
+            return cmd_status(*config, status_json);
+        }
+        if (validate->parsed()) {
+            return cmd_validate(*config, offline);
+        }
+        if (create->parsed()) {
+            return cmd_new(*config, description);
+        }
+        if (undo->parsed()) {
+            return cmd_undo(*config, undo_to);
+        }
+        if (repair->parsed()) {
+            return cmd_repair(*config);
+        }
+    } catch (const std::exception& e) {
+        spdlog::critical("unexpected error: {}", e.what());
+        return kExitFailed;
+    }
+    return kExitUsage;
+}
+
+}  // namespace sg::cli

@@ -1,0 +1,107 @@
+#include "sidecar/migrate/lint.hpp"
+
+#include "sidecar/migrate/directives.hpp"
+#include "sidecar/migrate/placeholders.hpp"
+#include "sidecar/migrate/sql_lexer.hpp"
+
+namespace sg::migrate {
+
+namespace {
+
+std::string at_line(std::size_t line, const std::string& message) {
+    return "line " + std::to_string(line) + ": " + message;
+}
+
+// All problems of one file; `prepared` receives the result when there are none.
+std::vector<std::string> check(const Migration& m, const Placeholders& placeholders,
+                               Prepared* prepared) {
+    std::vector<std::string> problems;
+    const Directives directives = parse_directives(m.sql);
+    for (const auto& e : directives.errors) {
+        problems.push_back(at_line(e.line, e.message));
+    }
+    std::string text;
+    if (directives.no_placeholders) {
+        text = m.sql;
+    } else {
+        Substitution s = substitute(m.sql, placeholders);
+        for (const auto& e : s.errors) {
+            std::string known;
+            for (const auto& [name, value] : placeholders) {
+                known += (known.empty() ? "" : ", ") + name;
+            }
+            problems.push_back(at_line(e.line, "unknown placeholder ${" + e.name +
+                                                   "}; known: " + known +
+                                                   " (set SCHEMAGATE_PLACEHOLDER_" + e.name +
+                                                   " or add -- schemagate:no-placeholders)"));
+        }
+        text = std::move(s.text);
+    }
+    const SplitResult split = split_statements(text);
+    if (split.error) {
+        problems.push_back(at_line(split.error->line, split.error->message));
+        return problems;
+    }
+    if (split.statements.empty()) {
+        problems.push_back("has no SQL statement (only comments)");
+        return problems;
+    }
+    const bool transactional = !directives.no_transaction && m.type != MigrationType::kVerify;
+    for (const auto& st : split.statements) {
+        if (is_transaction_control(st)) {
+            problems.push_back(at_line(st.line,
+                                       "transaction control (BEGIN/COMMIT/ROLLBACK...) is not "
+                                       "allowed: each file already runs in its own "
+                                       "transaction; remove it, or add "
+                                       "-- schemagate:no-transaction as the first line"));
+        } else if (const auto command = no_transaction_command(st); transactional && command) {
+            problems.push_back(at_line(st.line, std::string(*command) +
+                                                    " cannot run inside a transaction; add "
+                                                    "-- schemagate:no-transaction as the file's "
+                                                    "first line"));
+        }
+    }
+    if (m.type == MigrationType::kVerify && directives.no_transaction) {
+        problems.push_back(
+            "verify files always run read-only in one transaction; remove "
+            "-- schemagate:no-transaction");
+    }
+    if (problems.empty() && prepared != nullptr) {
+        prepared->no_transaction = directives.no_transaction;
+        if (directives.no_transaction) {
+            for (const auto& st : split.statements) {
+                prepared->statements.emplace_back(st.text);
+                prepared->lines.push_back(st.line);
+            }
+        }
+        prepared->text = std::move(text);
+    }
+    return problems;
+}
+
+}  // namespace
+
+std::vector<ScanProblem> lint(const MigrationSet& files, const Placeholders& placeholders) {
+    std::vector<ScanProblem> out;
+    for (const auto* list :
+         {&files.versioned, &files.repeatable, &files.undo, &files.seed, &files.verify}) {
+        for (const auto& m : *list) {
+            for (auto& p : check(m, placeholders, nullptr)) {
+                out.push_back({m.script, std::move(p)});
+            }
+        }
+    }
+    return out;
+}
+
+std::variant<Prepared, std::string> prepare(const Migration& migration,
+                                            const Placeholders& placeholders) {
+    Prepared prepared;
+    auto problems = check(migration, placeholders, &prepared);
+    if (!problems.empty()) {
+        return migration.script + ": " + problems.front();
+    }
+    return prepared;
+}
+
+}  // namespace sg::migrate
