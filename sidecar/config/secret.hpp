@@ -1,5 +1,6 @@
 // A value that must never reach a log line or an HTTP answer: passwords and connection strings.
-// It has no formatter and no stream operator, so logging one does not compile; reveal() is explicit.
+// It has no formatter and no stream operator, so logging one does not compile; reveal() is
+// explicit.
 #pragma once
 
 #include <string>
@@ -8,7 +9,7 @@
 namespace sg::config {
 
 class Secret {
-public:
+  public:
     Secret() = default;
     explicit Secret(std::string value) : value_(std::move(value)) {}
 
@@ -16,7 +17,7 @@ public:
     [[nodiscard]] bool empty() const { return value_.empty(); }
     friend bool operator==(const Secret&, const Secret&) = default;
 
-private:
+  private:
     std::string value_;
 };
 
