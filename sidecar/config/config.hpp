@@ -23,6 +23,10 @@ enum class Isolation { kShared, kSchema, kDatabase };
 enum class LogFormat { kText, kJson };
 
 [[nodiscard]] std::string_view to_string(Isolation isolation);
+[[nodiscard]] std::string_view to_string(LogFormat format);
+
+// Durations are accepted from 0 up to this bound (some settings need at least 1ms).
+inline constexpr Millis kMaxDuration{std::chrono::hours(24 * 7)};
 
 // One setting of the table in README and SPEC: its variable, its flag, its default, its meaning.
 struct Setting {
@@ -47,7 +51,7 @@ struct Config {
     std::string service;  // as given (e.g. "user-service")
     std::filesystem::path migrations{"/migrations"};
     Isolation isolation = Isolation::kShared;
-    std::string schema;  // effective target schema
+    std::string schema;   // effective target schema
     Secret database_url;  // may be empty: libpq defaults and PG* variables apply
     std::optional<Secret> admin_url;
     std::string role;  // effective role name
@@ -81,12 +85,14 @@ struct Requirements {
 using ParseResult = std::variant<Config, std::vector<Problem>>;
 
 // `env` is the process environment with the command-line flags already applied over it
-// (see flags_to_env). Files named by *_FILE are read through `read_file` so tests inject them.
+// (see set_override). Files named by *_FILE are read through `read_file` so tests inject them.
 using FileReader = std::optional<std::string> (*)(const std::filesystem::path&, std::string& error);
 [[nodiscard]] ParseResult parse(const Env& env, Requirements requirements = {},
                                 FileReader read_file = nullptr);
 
-// "250ms", "5s", "5m", "1h", "1.5s" or plain seconds ("30", "0.25") -> milliseconds.
+// "250ms", "5s", "5m", "1h", "1.5s" or plain seconds ("30", "0.25") -> milliseconds, rounded to
+// the nearest millisecond. nullopt for anything else: signs, spaces, other units, empty text, or
+// more than kMaxDuration.
 [[nodiscard]] std::optional<Millis> parse_duration(std::string_view text);
 
 // The long flag of a variable: DATABASE_URL -> "database-url",
@@ -96,6 +102,11 @@ using FileReader = std::optional<std::string> (*)(const std::filesystem::path&, 
 // Valid PostgreSQL identifier derived from a service name: lower-cased, '-', '.', ' ' -> '_'.
 // "user-service" -> "user_service". Other characters are kept (and quoted when used).
 [[nodiscard]] std::string identifier_for(std::string_view service);
+
+// Sets a flag's value over the environment: `variable` wins over its other form, so
+// --database-url-file drops DATABASE_URL and --database-url drops DATABASE_URL_FILE (otherwise
+// parse() would report both as set).
+void set_override(Env& env, std::string_view variable, std::string value);
 
 // Process environment as a map.
 [[nodiscard]] Env process_environment();
