@@ -9,7 +9,6 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
-#include <sstream>
 #include <system_error>
 
 #include "sidecar/db/dsn.hpp"
@@ -21,7 +20,6 @@ namespace sg::config {
 namespace {
 
 namespace fs = std::filesystem;
-using std::string_literals::operator""s;
 
 constexpr std::string_view kPrefix = "SCHEMAGATE_";
 constexpr std::string_view kPlaceholderPrefix = "SCHEMAGATE_PLACEHOLDER_";
@@ -30,7 +28,7 @@ constexpr std::string_view kPlaceholderPrefix = "SCHEMAGATE_PLACEHOLDER_";
 constexpr std::string_view kTestPrefix = "SCHEMAGATE_TEST_";
 constexpr std::string_view kFileSuffix = "_FILE";
 constexpr std::size_t kMaxIdentifierBytes = 63;  // PostgreSQL's NAMEDATALEN - 1
-constexpr std::uintmax_t kMaxSecretFileBytes = 1024 * 1024;
+constexpr std::uintmax_t kMaxSecretFileBytes = std::uintmax_t{1024} * 1024;
 
 constexpr std::string_view kDurationForm = "use 250ms, 5s, 5m, 1h or plain seconds";
 constexpr std::string_view kDsnForm =
@@ -38,61 +36,65 @@ constexpr std::string_view kDsnForm =
     "host=db port=5432 dbname=app user=app (the value is not shown: it may hold a password)";
 
 // The settings table: README and `--help` are written from it, parse() reads exactly these.
-const std::vector<Setting> kSettings = {
-    {"DATABASE_URL", "database-url", "",
-     "the service's connection (URI or key=value); unset = libpq defaults and PG* variables", true},
-    {"SCHEMAGATE_SERVICE", "service", "",
-     "the paired service's name (required); names the lock, role and schema defaults", false},
-    {"SCHEMAGATE_MIGRATIONS", "migrations", "/migrations", "the service's migrations directory",
-     false},
-    {"SCHEMAGATE_ISOLATION", "isolation", "shared",
-     "shared | schema | database: where the service's objects live", false},
-    {"SCHEMAGATE_SCHEMA", "schema", "public",
-     "target schema, holds the history table (default: public for shared isolation, the "
-     "service's name otherwise)",
-     false},
-    {"SCHEMAGATE_ADMIN_URL", "admin-url", "",
-     "privileged connection used only to provision database, role, schema, grants and "
-     "extensions; unset = provision nothing",
-     true},
-    {"SCHEMAGATE_ROLE", "role", "<service>",
-     "the service's login role, created or updated when "
-     "provisioning",
-     false},
-    {"SCHEMAGATE_ROLE_PASSWORD", "role-password", "",
-     "password set on the service's role when provisioning", true},
-    {"SCHEMAGATE_EXTENSIONS", "extensions", "",
-     "comma list of extensions created with the admin connection (uuid-ossp,pgcrypto)", false},
-    {"SCHEMAGATE_LISTEN", "listen", "0.0.0.0:8080",
-     "HTTP address: host:port, [ipv6]:port or :port (port 0 = any free port)", false},
-    {"SCHEMAGATE_LOCK_TIMEOUT", "lock-timeout", "5m",
-     "how long to wait for another runner's migration lock", false},
-    {"SCHEMAGATE_STATEMENT_LOCK_TIMEOUT", "statement-lock-timeout", "",
-     "lock_timeout for migration transactions, so DDL does not queue behind traffic forever",
-     false},
-    {"DB_INIT_MAX_RETRIES", "db-init-max-retries", "10",
-     "connection attempts before giving up (0 = no limit)", false},
-    {"DB_INIT_INITIAL_DELAY", "db-init-initial-delay", "0.1", "first back-off delay, seconds",
-     false},
-    {"DB_INIT_MAX_DELAY", "db-init-max-delay", "30", "back-off cap, seconds", false},
-    {"DB_INIT_TIMEOUT", "db-init-timeout", "30", "one connection attempt's timeout, seconds",
-     false},
-    {"LOG_LEVEL", "log-level", "info", "trace | debug | info | warn | error | critical | off",
-     false},
-    {"SCHEMAGATE_LOG_FORMAT", "log-format", "text",
-     "text | json (one object per line: ts, level, msg, service, fields)", false},
-    {"SCHEMAGATE_HTTP_MAX_HEADER_BYTES", "http-max-header-bytes", "8192",
-     "largest request header accepted (431 beyond)", false},
-    {"SCHEMAGATE_HTTP_MAX_CONNECTIONS", "http-max-connections", "256",
-     "simultaneous HTTP connections", false},
-    {"SCHEMAGATE_HTTP_READ_TIMEOUT", "http-read-timeout", "5s",
-     "time a client has to send a whole request", false},
-    {"SCHEMAGATE_HTTP_IDLE_TIMEOUT", "http-idle-timeout", "5s",
-     "idle keep-alive connections are closed after this", false},
-};
+const std::vector<Setting>& settings_table() {
+    static const std::vector<Setting> table = {
+        {"DATABASE_URL", "database-url", "",
+         "the service's connection (URI or key=value); unset = libpq defaults and PG* variables",
+         true},
+        {"SCHEMAGATE_SERVICE", "service", "",
+         "the paired service's name (required); names the lock, role and schema defaults", false},
+        {"SCHEMAGATE_MIGRATIONS", "migrations", "/migrations", "the service's migrations directory",
+         false},
+        {"SCHEMAGATE_ISOLATION", "isolation", "shared",
+         "shared | schema | database: where the service's objects live", false},
+        {"SCHEMAGATE_SCHEMA", "schema", "public",
+         "target schema, holds the history table (default: public for shared isolation, the "
+         "service's name otherwise)",
+         false},
+        {"SCHEMAGATE_ADMIN_URL", "admin-url", "",
+         "privileged connection used only to provision database, role, schema, grants and "
+         "extensions; unset = provision nothing",
+         true},
+        {"SCHEMAGATE_ROLE", "role", "<service>",
+         "the service's login role, created or updated when "
+         "provisioning",
+         false},
+        {"SCHEMAGATE_ROLE_PASSWORD", "role-password", "",
+         "password set on the service's role when provisioning", true},
+        {"SCHEMAGATE_EXTENSIONS", "extensions", "",
+         "comma list of extensions created with the admin connection (uuid-ossp,pgcrypto)", false},
+        {"SCHEMAGATE_LISTEN", "listen", "0.0.0.0:8080",
+         "HTTP address: host:port, [ipv6]:port or :port (port 0 = any free port)", false},
+        {"SCHEMAGATE_LOCK_TIMEOUT", "lock-timeout", "5m",
+         "how long to wait for another runner's migration lock", false},
+        {"SCHEMAGATE_STATEMENT_LOCK_TIMEOUT", "statement-lock-timeout", "",
+         "lock_timeout for migration transactions, so DDL does not queue behind traffic forever",
+         false},
+        {"DB_INIT_MAX_RETRIES", "db-init-max-retries", "10",
+         "connection attempts before giving up (0 = no limit)", false},
+        {"DB_INIT_INITIAL_DELAY", "db-init-initial-delay", "0.1", "first back-off delay, seconds",
+         false},
+        {"DB_INIT_MAX_DELAY", "db-init-max-delay", "30", "back-off cap, seconds", false},
+        {"DB_INIT_TIMEOUT", "db-init-timeout", "30", "one connection attempt's timeout, seconds",
+         false},
+        {"LOG_LEVEL", "log-level", "info", "trace | debug | info | warn | error | critical | off",
+         false},
+        {"SCHEMAGATE_LOG_FORMAT", "log-format", "text",
+         "text | json (one object per line: ts, level, msg, service, fields)", false},
+        {"SCHEMAGATE_HTTP_MAX_HEADER_BYTES", "http-max-header-bytes", "8192",
+         "largest request header accepted (431 beyond)", false},
+        {"SCHEMAGATE_HTTP_MAX_CONNECTIONS", "http-max-connections", "256",
+         "simultaneous HTTP connections", false},
+        {"SCHEMAGATE_HTTP_READ_TIMEOUT", "http-read-timeout", "5s",
+         "time a client has to send a whole request", false},
+        {"SCHEMAGATE_HTTP_IDLE_TIMEOUT", "http-idle-timeout", "5s",
+         "idle keep-alive connections are closed after this", false},
+    };
+    return table;
+}
 
 const Setting* find_setting(std::string_view variable) {
-    for (const auto& s : kSettings) {
+    for (const auto& s : settings_table()) {
         if (s.variable == variable) {
             return &s;
         }
@@ -299,8 +301,8 @@ std::optional<std::string> read_whole_file(const fs::path& path, std::string& er
     return content;
 }
 
-// The value of one setting after *_FILE resolution; `origin` says where it came from for
-// messages ("DATABASE_URL" or "the file named by DATABASE_URL_FILE").
+// The value of one setting after *_FILE resolution; `from_file` says where it came from, for
+// messages.
 struct Value {
     std::string text;
     bool from_file = false;
@@ -382,7 +384,8 @@ class Parser {
         return std::string(t);
     }
 
-    // A duration in [minimum, kMaxDuration]; `fallback` when unset or invalid.
+    // A duration in [minimum, kMaxDuration]; nullopt when unset or invalid (then a problem is
+    // recorded).
     std::optional<Millis> duration(std::string_view variable, Millis minimum = Millis{0}) {
         const auto text = get_trimmed(variable);
         if (!text) {
@@ -519,8 +522,10 @@ class Parser {
                 continue;
             }
             if (const auto it = origin.find(lowered); it != origin.end()) {
-                problem(name, "both " + it->second + " and " + name + " define ${" + lowered +
-                                  "}; keep one");
+                std::string message = "both ";
+                message.append(it->second).append(" and ").append(name);
+                message.append(" define ${").append(lowered).append("}; keep one");
+                problem(name, std::move(message));
                 continue;
             }
             origin.emplace(lowered, name);
@@ -630,7 +635,7 @@ std::string_view to_string(LogFormat format) {
 }
 
 const std::vector<Setting>& settings() {
-    return kSettings;
+    return settings_table();
 }
 
 std::optional<Millis> parse_duration(std::string_view text) {
@@ -700,7 +705,7 @@ ParseResult parse(const Env& env, Requirements requirements, FileReader read_fil
 
     // Which variables exist at all, for unknown-name detection and suggestions.
     std::vector<std::string> known;
-    for (const auto& s : kSettings) {
+    for (const auto& s : settings_table()) {
         known.emplace_back(s.variable);
         if (s.secret_file_allowed) {
             known.push_back(std::string(s.variable) + std::string(kFileSuffix));
@@ -767,7 +772,8 @@ ParseResult parse(const Env& env, Requirements requirements, FileReader read_fil
     }
 
     // SCHEMAGATE_SCHEMA: public for shared isolation, the service's identifier otherwise.
-    if (auto schema = p.get("SCHEMAGATE_SCHEMA")) {
+    const auto schema = p.get("SCHEMAGATE_SCHEMA");
+    if (schema) {
         if (p.check_identifier("SCHEMAGATE_SCHEMA", schema->text, "schema")) {
             c.schema = schema->text;
         }
@@ -783,7 +789,8 @@ ParseResult parse(const Env& env, Requirements requirements, FileReader read_fil
     }
 
     // SCHEMAGATE_ROLE / SCHEMAGATE_ROLE_PASSWORD
-    if (auto role = p.get("SCHEMAGATE_ROLE")) {
+    const auto role = p.get("SCHEMAGATE_ROLE");
+    if (role) {
         if (p.check_identifier("SCHEMAGATE_ROLE", role->text, "role")) {
             c.role = role->text;
         }
@@ -797,17 +804,16 @@ ParseResult parse(const Env& env, Requirements requirements, FileReader read_fil
     // Provisioning creates these names; PostgreSQL reserves the pg_ prefix for its own.
     if (c.admin_url) {
         if (starts_with(c.role, "pg_")) {
-            p.problem(env.contains("SCHEMAGATE_ROLE") ? "SCHEMAGATE_ROLE" : "SCHEMAGATE_SERVICE",
+            p.problem(role ? "SCHEMAGATE_ROLE" : "SCHEMAGATE_SERVICE",
                       "the role name " + quote(c.role) +
                           " starts with pg_, which PostgreSQL reserves; set SCHEMAGATE_ROLE to "
                           "another name");
         }
         if (c.isolation != Isolation::kShared && starts_with(c.schema, "pg_")) {
-            p.problem(
-                env.contains("SCHEMAGATE_SCHEMA") ? "SCHEMAGATE_SCHEMA" : "SCHEMAGATE_SERVICE",
-                "the schema name " + quote(c.schema) +
-                    " starts with pg_, which PostgreSQL reserves; set SCHEMAGATE_SCHEMA "
-                    "to another name");
+            p.problem(schema ? "SCHEMAGATE_SCHEMA" : "SCHEMAGATE_SERVICE",
+                      "the schema name " + quote(c.schema) +
+                          " starts with pg_, which PostgreSQL reserves; set SCHEMAGATE_SCHEMA "
+                          "to another name");
         }
     }
 
@@ -931,7 +937,8 @@ ParseResult parse(const Env& env, Requirements requirements, FileReader read_fil
     }
 
     // HTTP limits.
-    if (auto n = p.count("SCHEMAGATE_HTTP_MAX_HEADER_BYTES", 1024, 1024 * 1024, "8192")) {
+    if (auto n =
+            p.count("SCHEMAGATE_HTTP_MAX_HEADER_BYTES", 1024, std::int64_t{1024} * 1024, "8192")) {
         c.http.max_header_bytes = static_cast<std::size_t>(*n);
     }
     if (auto n = p.count("SCHEMAGATE_HTTP_MAX_CONNECTIONS", 1, 65536, "256")) {

@@ -41,7 +41,7 @@ struct Setting {
 [[nodiscard]] const std::vector<Setting>& settings();
 
 struct HttpLimits {
-    std::size_t max_header_bytes = 8 * 1024;
+    std::size_t max_header_bytes = std::size_t{8} * 1024;
     std::size_t max_connections = 256;
     Millis read_timeout{5000};  // the time a client has to send a whole request
     Millis idle_timeout{5000};  // keep-alive connections idle longer are closed

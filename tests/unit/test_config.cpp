@@ -262,6 +262,14 @@ TEST_CASE("provisioning refuses names PostgreSQL reserves") {
     CHECK(role.variable == "SCHEMAGATE_SERVICE");
     CHECK(has(role.message, "pg_"));
     CHECK(has(role.message, "SCHEMAGATE_ROLE"));
+    const auto explicit_role =
+        one({{"SCHEMAGATE_ROLE", "pg_app"}, {"SCHEMAGATE_ADMIN_URL", "host=a"}});
+    CHECK(explicit_role.variable == "SCHEMAGATE_ROLE");
+    const auto schema = one({{"SCHEMAGATE_ISOLATION", "schema"},
+                             {"SCHEMAGATE_SCHEMA", "pg_app"},
+                             {"SCHEMAGATE_ADMIN_URL", "host=a"}});
+    CHECK(schema.variable == "SCHEMAGATE_SCHEMA");
+    CHECK(has(schema.message, "set SCHEMAGATE_SCHEMA"));
     // Without an admin URL nothing is created, so the name is only used.
     CHECK(ok({{"SCHEMAGATE_SERVICE", "pg-stats"}}).role == "pg_stats");
 }
