@@ -4,6 +4,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -67,7 +68,7 @@ bool has(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
 }
 
-const std::string kDurationForm = "use 250ms, 5s, 5m, 1h or plain seconds";
+constexpr std::string_view kDurationForm = "use 250ms, 5s, 5m, 1h or plain seconds";
 
 }  // namespace
 
@@ -161,9 +162,10 @@ TEST_CASE("set_override makes a flag win over the other form of a secret") {
 }
 
 TEST_CASE("process_environment reads the real environment") {
-    REQUIRE(::setenv("SG_UNIT_TEST_PROBE", "a=b", 1) == 0);
+    // Tests run on one thread; nothing else touches the environment meanwhile.
+    REQUIRE(::setenv("SG_UNIT_TEST_PROBE", "a=b", 1) == 0);  // NOLINT(concurrency-mt-unsafe)
     const Env env = sg::config::process_environment();
-    ::unsetenv("SG_UNIT_TEST_PROBE");
+    ::unsetenv("SG_UNIT_TEST_PROBE");  // NOLINT(concurrency-mt-unsafe)
     REQUIRE(env.contains("SG_UNIT_TEST_PROBE"));
     CHECK(env.at("SG_UNIT_TEST_PROBE") == "a=b");
 }
@@ -525,7 +527,9 @@ TEST_CASE("every duration setting reports the accepted form") {
     for (const auto& variable : variables) {
         CAPTURE(variable);
         const auto p = one({{variable, "5 minutes"}});
-        CHECK(p.line() == variable + ": \"5 minutes\" is not a duration; " + kDurationForm);
+        std::string expected = variable;
+        expected.append(": \"5 minutes\" is not a duration; ").append(kDurationForm);
+        CHECK(p.line() == expected);
 
         const auto range = one({{variable, "200h"}});
         CHECK(range.variable == variable);
@@ -635,9 +639,11 @@ TEST_CASE("LOG_LEVEL and SCHEMAGATE_LOG_FORMAT") {
         {"trace", "trace"},     {"DEBUG", "debug"}, {"info", "info"},         {"warn", "warning"},
         {"Warning", "warning"}, {"error", "error"}, {"critical", "critical"}, {"off", "off"},
     };
-    for (const auto& [text, stored] : levels) {
+    for (const auto& level_case : levels) {
+        const std::string& text = level_case.first;
         CAPTURE(text);
-        CHECK(ok({{"SCHEMAGATE_SERVICE", "s"}, {"LOG_LEVEL", text}}).log_level == stored);
+        CHECK(ok({{"SCHEMAGATE_SERVICE", "s"}, {"LOG_LEVEL", text}}).log_level ==
+              level_case.second);
     }
     const auto level = one({{"LOG_LEVEL", "verbose"}});
     CHECK(level.line() ==
@@ -679,6 +685,7 @@ TEST_CASE("every problem is reported at once, in table order, unknown names last
                                {"DATABASE_URL", "nonsense"},
                                {"SCHEMAGATE_ISOLATION", "x"}});
     std::vector<std::string> variables;
+    variables.reserve(problems.size());
     for (const auto& p : problems) {
         variables.push_back(p.variable);
     }
