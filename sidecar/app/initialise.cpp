@@ -7,6 +7,7 @@
 #include "sidecar/cli/cli.hpp"
 #include "sidecar/db/dsn.hpp"
 #include "sidecar/migrate/lint.hpp"
+#include "sidecar/provision/provision.hpp"
 
 namespace sg::app {
 
@@ -166,8 +167,39 @@ InitOutcome Initialiser::provision_if_asked() {
     if (!config_.admin_url) {
         return {};
     }
-    // Provisioning is added by the provision module.
-    return {};
+    const provision::Desired desired =
+        provision::desired(config_, db::database_name(config_.database_url.reveal()));
+    if (!provision::has_work(desired)) {
+        return {};
+    }
+    const std::string admin =
+        db::with_defaults(config_.admin_url->reveal(), config::identifier_for(config_.service),
+                          config_.connect_timeout);
+    // Wait for the server with the admin connection, then provision (which opens its own).
+    if (!connect_with_retry(admin, config_, false, &state_, stop_, "database (admin)")) {
+        return {InitResult::kStopped, "stopped while waiting for the database"};
+    }
+    state_.set_phase(Phase::kProvisioning);
+    try {
+        provision::Options options;
+        options.lock_timeout = config_.lock_timeout;
+        options.notices = [](std::string_view text) { spdlog::debug("server notice: {}", text); };
+        const provision::Report report = provision::provision(admin, desired, stop_, options);
+        for (const auto& change : report.changes) {
+            spdlog::info("provisioned change=\"{}\"", change);
+        }
+        if (report.changes.empty()) {
+            spdlog::info("provisioning: everything already in place isolation={} role={} schema={}",
+                         config::to_string(config_.isolation), desired.role, desired.schema);
+        }
+        return {};
+    } catch (const provision::LockTimeout& e) {
+        return {InitResult::kLockTimeout, e.what()};
+    } catch (const provision::Stopped& e) {
+        return {InitResult::kStopped, e.what()};
+    } catch (const provision::Error& e) {
+        return {InitResult::kFailed, std::string("provisioning failed: ") + e.what()};
+    }
 }
 
 InitOutcome Initialiser::run_once() {
