@@ -17,6 +17,11 @@ milliseconds since(Clock::time_point start) {
     return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
 }
 
+constexpr const char* kPooledMessage =
+    "DATABASE_URL goes through a connection pooler (the server's backend differs from the one "
+    "libpq was given, as with PgBouncer): a session advisory lock cannot be held there; point "
+    "DATABASE_URL at PostgreSQL itself (a direct host and port), not at the pooler";
+
 // Server-side duration of the current message, in whole milliseconds.
 constexpr const char* kElapsedMsSql =
     "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::integer";
@@ -426,6 +431,11 @@ Outcome Engine::migrate() {
                 outcome.message = "stopped while waiting for the migration lock";
                 outcome.elapsed = since(start);
                 return outcome;
+            case LockResult::kPooled:
+                outcome.result = Result::kUnavailable;
+                outcome.message = kPooledMessage;
+                outcome.elapsed = since(start);
+                return outcome;
             case LockResult::kTimedOut: {
                 const std::string who = lock.holder();
                 outcome.result = Result::kLockTimeout;
@@ -582,9 +592,11 @@ Outcome Engine::repair() {
         throw db::ConnectionLost(std::string("cannot open the lock connection: ") + e.what());
     }
     MigrationLock lock(*lock_conn, lock_key(facts_.database, options_.schema, options_.service));
-    if (lock.acquire(options_.lock_timeout, stop_) != LockResult::kAcquired) {
-        outcome.result = Result::kLockTimeout;
-        outcome.message = "the migration lock was not acquired within SCHEMAGATE_LOCK_TIMEOUT";
+    if (const auto got = lock.acquire(options_.lock_timeout, stop_); got != LockResult::kAcquired) {
+        outcome.result = got == LockResult::kPooled ? Result::kUnavailable : Result::kLockTimeout;
+        outcome.message = got == LockResult::kPooled ? kPooledMessage
+                                                     : "the migration lock was not acquired within "
+                                                       "SCHEMAGATE_LOCK_TIMEOUT";
         return outcome;
     }
     const Plan plan = make_plan(files_, history());

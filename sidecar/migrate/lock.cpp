@@ -38,6 +38,12 @@ LockResult MigrationLock::acquire(std::chrono::milliseconds timeout, wait::Stop&
     using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
     const auto deadline = start + timeout;
+    // A pooler hands libpq its own backend key, so the server's pid differs. Checked before the
+    // lock is ever taken: through transaction pooling it could be stranded on a server
+    // connection that another client gets next.
+    if (conn_.value("SELECT pg_backend_pid()") != std::to_string(conn_.backend_pid())) {
+        return LockResult::kPooled;
+    }
     const std::string try_sql = "SELECT pg_try_advisory_lock(" + std::to_string(key_) + ")";
     std::mt19937_64 rng(std::random_device{}());
     std::uniform_int_distribution<int> jitter(100, 300);

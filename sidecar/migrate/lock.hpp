@@ -18,7 +18,8 @@ namespace sg::migrate {
 [[nodiscard]] std::int64_t lock_key(std::string_view database, std::string_view schema,
                                     std::string_view service);
 
-enum class LockResult { kAcquired, kTimedOut, kStopped };
+// kPooled: the connection goes through a pooler (PgBouncer): a session lock cannot be trusted.
+enum class LockResult { kAcquired, kTimedOut, kStopped, kPooled };
 
 class MigrationLock {
   public:
