@@ -108,7 +108,7 @@ int run_daemon(const config::Config& config) {
         s.db.name = s.database;
         s.schema = config.schema;
         s.role = config.role;
-        s.connection = db::describe(config.database_url.reveal());
+        s.connection = config::masked(config.database_url);
         s.started_at = Clock::now();
     });
     spdlog::info(

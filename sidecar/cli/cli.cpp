@@ -54,7 +54,7 @@ class SettingFlags {
     [[nodiscard]] std::optional<std::string> apply(config::Env& env) const {
         for (const auto& b : bindings_) {
             if (b->option->count() > 0) {
-                env[b->variable] = b->value;
+                config::set_override(env, b->variable, b->value);
             }
         }
         for (const auto& p : placeholders_) {
@@ -135,8 +135,8 @@ void banner(const char* command, const config::Config& c) {
         "schema={} role={} migrations={} extensions={} lock_timeout_s={} max_retries={} "
         "listen={}:{}",
         kVersion, kGitRevision, command, c.service, db::libpq_version(),
-        db::describe(c.database_url.reveal()),
-        c.admin_url ? "\"" + db::describe(c.admin_url->reveal()) + "\"" : std::string("unset"),
+        config::masked(c.database_url),
+        c.admin_url ? "\"" + config::masked(*c.admin_url) + "\"" : std::string("unset"),
         config::to_string(c.isolation), c.schema, c.role, c.migrations.string(), dash(extensions),
         c.lock_timeout.count() / 1000, c.max_retries, c.listen_host, c.listen_port);
 }
