@@ -16,6 +16,8 @@ const std::vector<std::string> kRoleRace = {"42710", "23505"};
 const std::vector<std::string> kDatabaseRace = {"42P04", "23505"};
 const std::vector<std::string> kSchemaRace = {"42P06", "23505"};
 const std::vector<std::string> kExtensionRace = {"42710", "23505"};
+// A racing peer inserted the same catalog row (a grant, a role setting) first.
+const std::vector<std::string> kRowRace = {"23505"};
 
 std::string trimmed(std::string_view text) {
     const auto first = text.find_first_not_of(" \t\r\n");
@@ -241,8 +243,7 @@ Plan plan_cluster(const Desired& d, const ClusterFacts& facts, Quoter& quote,
                                             " log in (needs CREATEROLE or superuser)");
                 }
                 plan.steps.push_back({"ALTER ROLE " + role + " LOGIN",
-                                      "allowed role " + display(d.role) + " to log in",
-                                      {},
+                                      "allowed role " + display(d.role) + " to log in", kRowRace,
                                       false});
             }
             const bool set_password =
@@ -261,7 +262,7 @@ Plan plan_cluster(const Desired& d, const ClusterFacts& facts, Quoter& quote,
                 } else if (facts.password == PasswordState::kUnset) {
                     change = "set password of role " + display(d.role);
                 }
-                plan.steps.push_back({"ALTER ROLE " + role + password_sql, change, {}, true});
+                plan.steps.push_back({"ALTER ROLE " + role + password_sql, change, kRowRace, true});
             }
         }
         if (!facts.superuser && !facts.admin_acts_as_role) {
@@ -276,8 +277,7 @@ Plan plan_cluster(const Desired& d, const ClusterFacts& facts, Quoter& quote,
             plan.steps.push_back({"GRANT " + role + " TO " + quote.identifier(facts.admin_role),
                                   "granted role " + display(d.role) + " to admin role " +
                                       display(facts.admin_role) + " (to give it its objects)",
-                                  {},
-                                  false});
+                                  kRowRace, false});
         }
     }
 
@@ -309,21 +309,18 @@ Plan plan_cluster(const Desired& d, const ClusterFacts& facts, Quoter& quote,
                                       "gave database " + display(d.database) + " (owned by " +
                                           display(facts.database_owner) + ") to role " +
                                           display(d.role),
-                                      {},
-                                      false});
+                                      kRowRace, false});
             } else if (!facts.role_can_connect) {
                 plan.steps.push_back({"GRANT CONNECT ON DATABASE " + db + " TO " + role,
                                       "granted CONNECT on database " + display(d.database) +
                                           " to " + display(d.role),
-                                      {},
-                                      false});
+                                      kRowRace, false});
             }
             if (public_connects) {
                 plan.steps.push_back(
                     {"REVOKE CONNECT, TEMPORARY ON DATABASE " + db + " FROM PUBLIC",
                      "revoked CONNECT on database " + display(d.database) + " from PUBLIC",
-                     {},
-                     false});
+                     kRowRace, false});
             }
             break;
         }
@@ -350,8 +347,7 @@ Plan plan_cluster(const Desired& d, const ClusterFacts& facts, Quoter& quote,
                     {"GRANT CONNECT ON DATABASE " + db + " TO " + quote.identifier(d.role),
                      "granted CONNECT on database " + display(d.database) + " to " +
                          display(d.role),
-                     {},
-                     false});
+                     kRowRace, false});
             }
             break;
         }
@@ -407,8 +403,7 @@ Plan plan_database(const Desired& d, const DatabaseFacts& facts, Quoter& quote) 
                                       "gave schema " + display(d.schema) + " (owned by " +
                                           display(facts.schema_owner) + ") to role " +
                                           display(d.role),
-                                      {},
-                                      false});
+                                      kRowRace, false});
             }
         } else if (!facts.role_schema_usage || !facts.role_schema_create) {
             // "public" in the service's own database: PostgreSQL 15 gives it to the database
@@ -416,14 +411,12 @@ Plan plan_database(const Desired& d, const DatabaseFacts& facts, Quoter& quote) 
             plan.steps.push_back(
                 {"GRANT USAGE, CREATE ON SCHEMA " + schema + " TO " + role,
                  "granted USAGE, CREATE on schema " + display(d.schema) + " to " + display(d.role),
-                 {},
-                 false});
+                 kRowRace, false});
         }
         if (!d.owner_of_schema.empty() && facts.schema_exists && facts.schema_public_access) {
             plan.steps.push_back({"REVOKE ALL ON SCHEMA " + schema + " FROM PUBLIC",
                                   "revoked PUBLIC's access to schema " + display(d.schema),
-                                  {},
-                                  false});
+                                  kRowRace, false});
         }
         if (sets_search_path(d) && !facts.search_path_ok) {
             if (!may_manage_roles(facts.superuser, facts.createrole)) {
@@ -435,8 +428,7 @@ Plan plan_database(const Desired& d, const DatabaseFacts& facts, Quoter& quote) 
                                       " SET search_path = " + schema + ", public",
                                   "set search_path of role " + display(d.role) + " in database " +
                                       display(d.database) + " to " + display(d.schema) + ", public",
-                                  {},
-                                  false});
+                                  kRowRace, false});
         }
     }
 

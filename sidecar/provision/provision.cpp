@@ -121,12 +121,15 @@ class ProvisionLock {
     bool held_ = false;
 };
 
-// SQLSTATEs of conflicts with concurrent catalog updates: trying again succeeds.
-bool is_transient(const db::SqlError& e) {
-    return e.sqlstate == "40001" || e.sqlstate == "40P01" || e.sqlstate == "55006" ||
-           e.sqlstate == "55P03" ||
-           (e.sqlstate == "XX000" &&
-            std::string_view(e.what()).find("concurrently") != std::string_view::npos);
+// Conflicts with concurrent catalog updates: trying again succeeds. The database client reports
+// serialization failures and deadlocks without their SQLSTATE, so their text counts too.
+bool is_transient(const db::Error& e, std::string_view sqlstate) {
+    const std::string_view text = e.what();
+    return sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55006" ||
+           sqlstate == "55P03" ||
+           (sqlstate == "XX000" && text.find("concurrently") != std::string_view::npos) ||
+           (sqlstate.empty() && (text.find("deadlock detected") != std::string_view::npos ||
+                                 text.find("could not serialize") != std::string_view::npos));
 }
 
 // The statement as it may be shown: a password verifier is cut off.
@@ -149,11 +152,15 @@ std::string masked_message(std::string message, const std::optional<config::Secr
     return message;
 }
 
+void fail_on(const std::vector<std::string>& problems) {
+    if (!problems.empty()) {
+        throw Error(join(problems));
+    }
+}
+
 void run(db::Connection& conn, const Plan& plan, const Desired& desired, Report& report,
          wait::Stop& stop) {
-    if (!plan.problems.empty()) {
-        throw Error(join(plan.problems));
-    }
+    fail_on(plan.problems);
     for (const auto& step : plan.steps) {
         for (int attempt = 1;; ++attempt) {
             if (stop.requested()) {
@@ -176,7 +183,7 @@ void run(db::Connection& conn, const Plan& plan, const Desired& desired, Report&
                                   shown(step));
                     break;
                 }
-                if (is_transient(e) && attempt < kAttempts) {
+                if (is_transient(e, e.sqlstate) && attempt < kAttempts) {
                     if (!stop.sleep_for(milliseconds(100 * attempt))) {
                         throw Stopped("provisioning stopped");
                     }
@@ -184,10 +191,16 @@ void run(db::Connection& conn, const Plan& plan, const Desired& desired, Report&
                 }
                 throw Error("provisioning failed at \"" + shown(step) +
                             "\": " + masked_message(e.what(), desired.role_password) +
-                            " (SQLSTATE " + e.sqlstate + ")");
+                            (e.sqlstate.empty() ? "" : " (SQLSTATE " + e.sqlstate + ")"));
             } catch (const db::ConnectionLost&) {
                 throw;
             } catch (const db::Error& e) {
+                if (is_transient(e, "") && attempt < kAttempts) {
+                    if (!stop.sleep_for(milliseconds(100 * attempt))) {
+                        throw Stopped("provisioning stopped");
+                    }
+                    continue;
+                }
                 throw Error("provisioning failed at \"" + shown(step) +
                             "\": " + masked_message(e.what(), desired.role_password));
             }
@@ -375,17 +388,38 @@ Report provision(const std::string& admin_conninfo, const Desired& desired, wait
     const Plan cluster_plan = plan_cluster(
         desired, cluster, admin_quote,
         cluster.password == PasswordState::kMatches ? std::nullopt : password_value(desired));
-    run(*admin, cluster_plan, desired, report, stop);
+    fail_on(cluster_plan.problems);
 
     // Inside the target database: schema, grants, search_path, extensions. Extensions land in
     // "public", which every role in the database may use, so search_path = "<schema>, public".
-    const auto target = db::Connection::open(db::with_database(admin_conninfo, desired.database),
-                                             true, options.notices);
-    const auto cancel_target = stop.on_request([&target] { target->cancel(); });
+    std::unique_ptr<db::Connection> target;
+    std::optional<wait::Stop::Registration> cancel_target;
+    const auto open_target = [&] {
+        target = db::Connection::open(db::with_database(admin_conninfo, desired.database), true,
+                                      options.notices);
+        cancel_target.emplace(stop.on_request([&target] { target->cancel(); }));
+        target->exec("SET search_path TO public");
+    };
+    if (cluster.database_exists) {
+        // Check the privileges needed inside it too before changing anything. In database
+        // isolation the admin acts as the owner once the cluster steps ran.
+        open_target();
+        ConnectionQuoter quote(*target);
+        DatabaseFacts before = observe_database(*target, quote, desired);
+        before.admin_can_create =
+            before.admin_can_create || desired.isolation == config::Isolation::kDatabase;
+        fail_on(plan_database(desired, before, quote).problems);
+    }
+
+    run(*admin, cluster_plan, desired, report, stop);
+
+    if (!target) {
+        open_target();
+    }
     ConnectionQuoter target_quote(*target);
-    target->exec("SET search_path TO public");
     const DatabaseFacts facts = observe_database(*target, target_quote, desired);
     run(*target, plan_database(desired, facts, target_quote), desired, report, stop);
+    cancel_target.reset();
     return report;
 }
 
