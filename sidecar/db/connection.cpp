@@ -147,11 +147,22 @@ Rows Connection::query(const std::string& sql) {
         return rows;
     } catch (const pqxx::broken_connection& e) {
         throw ConnectionLost(one_line(e.what()));
+    } catch (const pqxx::insufficient_privilege& e) {
+        // libpqxx 6.4 throws this one without its SQLSTATE.
+        throw SqlError(one_line(e.what()), "42501", error_line(e.what()));
     } catch (const pqxx::sql_error& e) {
         if (!is_open()) {
             throw ConnectionLost(one_line(e.what()));
         }
         throw SqlError(one_line(e.what()), e.sqlstate(), error_line(e.what()));
+    } catch (const pqxx::transaction_rollback& e) {
+        // Not an sql_error in libpqxx 6.4, and without its SQLSTATE: recover it from the type.
+        const char* state =
+            dynamic_cast<const pqxx::deadlock_detected*>(&e) != nullptr              ? "40P01"
+            : dynamic_cast<const pqxx::serialization_failure*>(&e) != nullptr        ? "40001"
+            : dynamic_cast<const pqxx::statement_completion_unknown*>(&e) != nullptr ? "40003"
+                                                                                     : "40000";
+        throw SqlError(one_line(e.what()), state, error_line(e.what()));
     } catch (const pqxx::in_doubt_error& e) {
         throw ConnectionLost(one_line(e.what()));
     } catch (const pqxx::failure& e) {

@@ -254,8 +254,12 @@ Engine::Applied Engine::apply_statements(const Migration& m, const Prepared& p, 
         rank = conn_.value(insert_history_sql(m, type, false, "0", "", 0) + " RETURNING rank")
                    .value_or("");
     } else {
-        spdlog::warn("resuming an interrupted no-transaction file file={} at_statement={} of={}",
-                     m.script, resume_at + 1, p.statements.size());
+        spdlog::warn(
+            "resuming a no-transaction file where it stopped file={} at_statement={} of={}",
+            m.script, resume_at + 1, p.statements.size());
+        if (resume_at > static_cast<int>(p.statements.size())) {
+            resume_at = static_cast<int>(p.statements.size());
+        }
     }
     const auto total = static_cast<int>(p.statements.size());
     for (int i = resume_at; i < total; ++i) {
@@ -281,8 +285,9 @@ Engine::Applied Engine::apply_statements(const Migration& m, const Prepared& p, 
                        ", statements_done = " + std::to_string(i) + " WHERE rank = " + rank);
             return {false, m.script + " " + why + hint_for(e) +
                                "; it runs outside a transaction, so " +
-                               (i == 0 ? std::string("nothing was applied")
-                                       : "statements 1-" + std::to_string(i) + " stay applied") +
+                               (i == 0   ? std::string("nothing was applied")
+                                : i == 1 ? std::string("statement 1 stays applied")
+                                         : "statements 1-" + std::to_string(i) + " stay applied") +
                                "; fix the file and run again: it resumes at statement " +
                                std::to_string(i + 1)};
         }

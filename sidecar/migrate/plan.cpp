@@ -137,7 +137,9 @@ Plan make_plan(const MigrationSet& files, const std::vector<HistoryRow>& history
         Step step{&m, 0, false};
         if (row != nullptr && row->type == "versioned" && !row->success) {
             step.retry = true;
-            if (row->statements_done && row->checksum == m.checksum) {
+            // Resume even when the file was edited since: the usual fix is to the statement that
+            // failed, and the ones before it already ran outside any transaction.
+            if (row->statements_done) {
                 step.resume_at = *row->statements_done;
             }
         }
