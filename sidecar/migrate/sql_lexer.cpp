@@ -198,7 +198,7 @@ Token Tokenizer::lex_quoted(std::size_t start, std::size_t body, char quote, Tok
         what = "unterminated quoted identifier";
     } else if (backslash_escapes) {
         what = "unterminated escape string E'...'";
-    } else if (body - start > 1) {
+    } else if (body - start == 3) {  // U&'
         what = "unterminated Unicode string U&'...'";
     } else {
         what = "unterminated quoted string";
@@ -259,6 +259,42 @@ Token Tokenizer::lex_dollar(std::size_t start) {
         shown += "...";
     }
     return fail(start, line, "unterminated dollar-quoted string " + shown + opened_on(line));
+}
+
+Token Tokenizer::lex_number(std::size_t start) {
+    // As psql reads numbers: digits, a decimal point (not "..", a range), an exponent whose
+    // digits may be missing ("1e-" is one token, so "1e--" holds no comment, and "1e-x" is
+    // "1e-" then "x"), then any identifier characters glued on (1e, 0x1F, 12abc), which never make
+    // a quote prefix.
+    const std::size_t n = sql_.size();
+    const std::size_t line = line_;
+    const auto skip_digits = [&](std::size_t i) {
+        while (i < n && (is_digit(sql_[i]) || sql_[i] == '_')) {
+            ++i;
+        }
+        return i;
+    };
+    std::size_t i = skip_digits(start);
+    if (i < n && sql_[i] == '.' && !(i + 1 < n && sql_[i + 1] == '.')) {
+        i = skip_digits(i + 1);
+    }
+    if (i < n && (sql_[i] == 'e' || sql_[i] == 'E')) {
+        if (i + 1 < n && (sql_[i + 1] == '+' || sql_[i + 1] == '-')) {
+            const std::size_t digits = i + 2;
+            i = skip_digits(digits);
+            if (i == digits) {  // "1e-": nothing glues onto it
+                return make(TokenKind::kNumber, start, i, line);
+            }
+        } else if (i + 1 < n && is_digit(sql_[i + 1])) {
+            i = skip_digits(i + 1);
+        }
+    }
+    if (i < n && is_ident_start(sql_[i])) {
+        while (i < n && is_ident_cont(sql_[i])) {
+            ++i;
+        }
+    }
+    return make(TokenKind::kNumber, start, i, line);
 }
 
 Token Tokenizer::lex_block_comment(std::size_t start) {
@@ -334,6 +370,10 @@ Token Tokenizer::next() {
     if ((c == 'e' || c == 'E') && c1 == '\'') {
         return lex_quoted(start, start + 2, '\'', TokenKind::kString, true);
     }
+    if ((c == 'b' || c == 'B' || c == 'x' || c == 'X' || c == 'n' || c == 'N') && c1 == '\'') {
+        // Bit, hex and national strings: one token, like '...', so the letter is not a word.
+        return lex_quoted(start, start + 2, '\'', TokenKind::kString, false);
+    }
     if ((c == 'u' || c == 'U') && c1 == '&' && (c2 == '\'' || c2 == '"')) {
         return c2 == '\'' ? lex_quoted(start, start + 3, '\'', TokenKind::kString, false)
                           : lex_quoted(start, start + 3, '"', TokenKind::kQuotedIdentifier, false);
@@ -345,17 +385,8 @@ Token Tokenizer::next() {
         }
         return make(TokenKind::kWord, start, i, line);
     }
-    if (is_digit(c)) {
-        std::size_t i = start + 1;
-        while (i < n && (is_digit(sql_[i]) || sql_[i] == '_')) {
-            ++i;
-        }
-        if (i < n && is_ident_start(sql_[i])) {  // 1e, 0x1F, 12abc: glued, never a quote prefix
-            while (i < n && is_ident_cont(sql_[i])) {
-                ++i;
-            }
-        }
-        return make(TokenKind::kNumber, start, i, line);
+    if (is_digit(c) || (c == '.' && is_digit(c1))) {
+        return lex_number(start);
     }
     return make(TokenKind::kOther, start, start + 1, line);
 }

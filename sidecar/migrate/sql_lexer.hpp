@@ -47,7 +47,7 @@ struct SplitResult {
 enum class TokenKind {
     kWord,              // keyword or bare identifier: [A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*
     kQuotedIdentifier,  // "..." or U&"..."
-    kString,            // '...', E'...', U&'...'
+    kString,            // '...', E'...', U&'...', B'...', X'...', N'...'
     kDollarString,      // $$...$$, $tag$...$tag$
     kNumber,            // digits (and any identifier characters glued to them)
     kParameter,         // $1
@@ -83,6 +83,7 @@ class Tokenizer {
     [[nodiscard]] Token lex_quoted(std::size_t start, std::size_t body, char quote, TokenKind kind,
                                    bool backslash_escapes);
     [[nodiscard]] Token lex_dollar(std::size_t start);
+    [[nodiscard]] Token lex_number(std::size_t start);
     [[nodiscard]] Token lex_block_comment(std::size_t start);
 
     std::string_view sql_;

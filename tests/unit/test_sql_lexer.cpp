@@ -90,6 +90,22 @@ TEST_CASE("standard strings: '' escapes, semicolons inside, backslash is literal
     CHECK(texts("SELECT x'1F;', b'01;', n'x;';") == Texts{"SELECT x'1F;', b'01;', n'x;'"});
 }
 
+TEST_CASE("bit, hex and national strings are single string tokens") {
+    for (const char* sql : {"B'0;1'", "x'1F;'", "N'a;b'", "b''"}) {
+        CAPTURE(sql);
+        Tokenizer t(sql);
+        const Token token = t.next();
+        CHECK(token.kind == TokenKind::kString);
+        CHECK(token.text == sql);
+        CHECK(t.next().kind == TokenKind::kEnd);
+    }
+    // So a CREATE FUNCTION after one still opens a statement whose BEGIN ATOMIC body is tracked
+    // the way psql tracks it (psql counts only identifiers).
+    CHECK(texts("b'1' CREATE FUNCTION f() BEGIN ATOMIC SELECT 1; END; SELECT 2") ==
+          Texts{"b'1' CREATE FUNCTION f() BEGIN ATOMIC SELECT 1; END", "SELECT 2"});
+    CHECK(error_of("x'1F").message == "unterminated quoted string opened on line 1");
+}
+
 TEST_CASE("escape strings E'...' take backslash escapes and '' escapes") {
     CHECK(texts(R"(SELECT E'it\'s; still \\'; SELECT 2)") ==
           Texts{R"(SELECT E'it\'s; still \\')", "SELECT 2"});
@@ -98,6 +114,24 @@ TEST_CASE("escape strings E'...' take backslash escapes and '' escapes") {
     CHECK(texts(R"(SELECT some'x\'; SELECT 2)") == Texts{R"(SELECT some'x\')", "SELECT 2"});
     // 1e'...' is a number followed by a standard string, as in PostgreSQL.
     CHECK(texts(R"(SELECT 1e'\'; SELECT 2)") == Texts{R"(SELECT 1e'\')", "SELECT 2"});
+}
+
+TEST_CASE("numbers are read as psql reads them") {
+    CHECK(texts("SELECT 1.5e-3, .5, 1e+2, 0x1F, 1_000; SELECT 2") ==
+          Texts{"SELECT 1.5e-3, .5, 1e+2, 0x1F, 1_000", "SELECT 2"});
+    // "1e-" is one (invalid) token, as in psql, so the '-' after it does not open a comment.
+    CHECK(texts("SELECT 1e-- ;\nSELECT 2") == Texts{"SELECT 1e--", "SELECT 2"});
+    CHECK(texts("SELECT .5e+- ;\nSELECT 2") == Texts{"SELECT .5e+-", "SELECT 2"});
+    // After "e-" without digits nothing glues on: "create" is a word of its own.
+    Tokenizer e("1e-create");
+    CHECK(e.next().text == "1e-");
+    const Token word = e.next();
+    CHECK(word.kind == TokenKind::kWord);
+    CHECK(word.text == "create");
+    // A range keeps its "..".
+    Tokenizer t("1..2");
+    CHECK(t.next().text == "1");
+    CHECK(t.next().text == ".");
 }
 
 TEST_CASE("Unicode strings and identifiers U&'...' U&\"...\"") {
