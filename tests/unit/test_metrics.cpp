@@ -68,10 +68,13 @@ TEST_CASE("every metric has HELP and TYPE lines before its samples") {
         {"schemagate_database_up", "gauge"},
         {"schemagate_http_requests_total", "counter"},
     };
-    for (const auto& [name, type] : expected) {
+    for (const auto& metric : expected) {
+        const std::string& name = metric.first;
         CAPTURE(name);
         const auto help = text.find("# HELP " + name + " ");
-        const auto type_line = text.find("# TYPE " + name + " " + type + "\n");
+        std::string type_text = "# TYPE ";
+        type_text.append(name).append(" ").append(metric.second).append("\n");
+        const auto type_line = text.find(type_text);
         REQUIRE(help != std::string::npos);
         REQUIRE(type_line != std::string::npos);
         CHECK(help < type_line);
