@@ -1,0 +1,420 @@
+#!/usr/bin/env bash
+# End-to-end test: builds the container image for real and runs compose.yaml with it.
+#
+#   tests/e2e/run.sh            exit 0 all assertions held, 1 one failed, 2 no Docker engine
+#
+# Three stacks, each its own compose project (sge2e<pid><letter>), removed with their volumes
+# and networks on exit:
+#   A  compose.yaml, cart-schema scaled to 3:   (a) gating on healthy sidecars, tables found;
+#      (b) a restarted sidecar applies nothing; (d) 3 replicas apply each migration once;
+#      (e) uid 65532, read-only root filesystem, image size
+#   B  promotion's migrations plus a broken V99: (c) promotion never starts, its sidecar's
+#      /health says why, the other services run
+#   C  compose.yaml + docker/compose.schema-per-service.yaml: (f) one database, a schema each
+# Talks only to containers of those projects (HTTP from inside their network) and the engine.
+# Settings: SCHEMAGATE_IMAGE (default schemagate:local) names the image built and used;
+# E2E_COMPOSE overrides the compose command ("docker compose" or "docker-compose");
+# E2E_BUILD=0 uses that image as it is instead of building it from the work tree first.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+image="${SCHEMAGATE_IMAGE:-schemagate:local}"
+export SCHEMAGATE_IMAGE="$image"
+services=(auth product cart promotion)
+prefix="sge2e$$"
+t0=$SECONDS
+
+log() { printf 'e2e %4ss: %s\n' "$((SECONDS - t0))" "$*"; }
+failures=0
+fail() {
+  failures=$((failures + 1))
+  printf 'e2e FAIL: %s\n' "$*" >&2
+}
+ok() { log "ok   $*"; }
+die() {
+  printf 'e2e FAIL: %s\n' "$*" >&2
+  exit 1
+}
+
+# --- engine and compose ----------------------------------------------------------------------------
+if ! command -v docker >/dev/null 2>&1 || ! timeout 20 docker info >/dev/null 2>&1; then
+  echo "e2e: SKIP: no Docker engine answers (docker info failed); start dockerd to run the end-to-end test" >&2
+  exit 2
+fi
+if [[ -n "${E2E_COMPOSE:-}" ]]; then
+  read -r -a compose_cmd <<<"$E2E_COMPOSE"
+elif docker compose version >/dev/null 2>&1; then
+  compose_cmd=(docker compose)
+elif command -v docker-compose >/dev/null 2>&1; then
+  compose_cmd=(docker-compose)
+else
+  # An engine without Compose is a broken setup, not a missing engine: fail.
+  echo "e2e FAIL: a Docker engine answers but neither 'docker compose' nor 'docker-compose' is installed" >&2
+  exit 1
+fi
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/sge2e.XXXXXX")"
+projects=()
+pids=()
+cleanup() {
+  local rc=$? p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${projects[@]}"; do
+    timeout 120 "${compose_cmd[@]}" --project-directory "$repo" -p "$p" -f "$repo/compose.yaml" \
+      down -v --remove-orphans -t 5 >/dev/null 2>&1 || true
+    # Anything compose did not know about (e.g. from an override file).
+    docker ps -aq --filter "label=com.docker.compose.project=$p" | xargs -r docker rm -f -v >/dev/null 2>&1 || true
+    docker network ls -q --filter "label=com.docker.compose.project=$p" | xargs -r docker network rm >/dev/null 2>&1 || true
+    docker volume ls -q --filter "label=com.docker.compose.project=$p" | xargs -r docker volume rm >/dev/null 2>&1 || true
+  done
+  rm -rf "$work"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# compose <project> <extra -f files...> -- <compose arguments...>
+compose() {
+  local project="$1" files=(-f "$repo/compose.yaml")
+  shift
+  while [[ "$1" != "--" ]]; do files+=(-f "$1"); shift; done
+  shift
+  "${compose_cmd[@]}" --project-directory "$repo" -p "$project" "${files[@]}" "$@"
+}
+
+# Container ids of one service of one project (all states), by compose's labels.
+cids() {
+  docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$1" \
+    --filter "label=com.docker.compose.service=$2"
+}
+cid() { cids "$1" "$2" | head -n1; }
+
+# wait_for <seconds> <what> <command...>: polls once a second until the command succeeds.
+wait_for() {
+  local limit="$1" what="$2" deadline=$((SECONDS + $1))
+  shift 2
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      fail "timed out after ${limit}s waiting for: $what"
+      return 1
+    fi
+    sleep 1
+  done
+}
+
+# psql as the superuser inside a project's postgres container.
+sql() { # project database query
+  docker exec -e PGPASSWORD="$(<"$repo/docker/secrets/postgres_password")" "$(cid "$1" postgres)" \
+    psql -X -At -q -v ON_ERROR_STOP=1 -U postgres -h 127.0.0.1 -d "$2" -c "$3"
+}
+
+# HTTP GET from inside the project's network (the postgres container has bash and /dev/tcp).
+http_get() { # project host path
+  docker exec "$(cid "$1" postgres)" timeout 5 bash -c \
+    'exec 3<>"/dev/tcp/$0/8080" && printf "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n" "$1" "$0" >&3 && cat <&3' \
+    "$2" "$3"
+}
+ip_of() { docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}' "$1" | awk '{print $1}'; }
+
+is_running() { [[ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" == true ]]; }
+health_of() { docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$1" 2>/dev/null; }
+all_healthy() { # project service
+  local c n=0
+  for c in $(cids "$1" "$2"); do
+    [[ "$(health_of "$c")" == healthy ]] || return 1
+    n=$((n + 1))
+  done
+  ((n > 0))
+}
+service_ready() { # project service: the demo service logged that it is ready
+  local c
+  c="$(cid "$1" "$2")"
+  [[ -n "$c" ]] && docker logs "$c" 2>&1 | grep -q 'ready; idling'
+}
+all_ready() { # project service...
+  local p="$1" s
+  shift
+  for s in "$@"; do service_ready "$p" "$s" || return 1; done
+}
+
+dump_project() { # project: what a failing assertion needs to be understood
+  log "---- logs of project $1 (last lines per container) ----"
+  local c
+  for c in $(docker ps -aq --filter "label=com.docker.compose.project=$1"); do
+    echo "== $(docker inspect -f '{{.Name}} {{.State.Status}} health={{if .State.Health}}{{.State.Health.Status}}{{end}}' "$c")"
+    docker logs --tail 25 "$c" 2>&1 | sed 's/^/   /'
+  done
+}
+
+# Container events of a project (start, health_status) with nanosecond times, into a file.
+record_events() { # project file
+  docker events --filter type=container --filter "label=com.docker.compose.project=$1" \
+    --format '{{.TimeNano}} {{.Actor.ID}} {{.Action}}' >"$2" 2>/dev/null &
+  pids+=("$!")
+}
+first_event_ns() { # file container action
+  awk -v id="$2" -v action="$3" '$2 == id && substr($0, index($0, $3)) == action {print $1; exit}' "$1"
+}
+
+count_files() { find "$1" -maxdepth 1 -name "$2" -type f | wc -l; }
+
+# --- build -------------------------------------------------------------------------------------------
+# A staged build context holding only what docker/Dockerfile copies: fast with either builder.
+log "compose: ${compose_cmd[*]} ($("${compose_cmd[@]}" version --short 2>/dev/null || true)); engine $(docker version -f '{{.Server.Version}}')"
+if [[ "${E2E_BUILD:-1}" == 0 ]]; then
+  docker image inspect "$image" >/dev/null 2>&1 || die "E2E_BUILD=0 but there is no image $image"
+  log "E2E_BUILD=0: using the existing $image ($(docker image inspect -f '{{.Id}} created {{.Created}}' "$image"))"
+else
+  mkdir -p "$work/context"
+  cp -a "$repo/CMakeLists.txt" "$repo/CMakePresets.json" "$repo/sidecar" "$repo/docker" "$work/context/"
+  log "building $image from docker/Dockerfile (the first build compiles the project: many minutes on 2 cores)"
+  build_start=$SECONDS
+  if ! timeout 3600 docker build --force-rm -f "$work/context/docker/Dockerfile" -t "$image" "$work/context" >"$work/build.log" 2>&1; then
+    tail -n 60 "$work/build.log" >&2
+    die "docker build failed (log above)"
+  fi
+  log "built $image in $((SECONDS - build_start))s$(grep -q 'Using cache' "$work/build.log" && ! grep -q 'Building CXX' "$work/build.log" && echo ' (all layers cached)')"
+fi
+image_bytes="$(docker image inspect -f '{{.Size}}' "$image")"
+image_size="${image_bytes} bytes = $(awk -v b="$image_bytes" 'BEGIN{printf "%.1f MB (%.1f MiB)", b/1e6, b/1048576}')"
+log "image $image: uncompressed size $image_size"
+
+# --- (e) the image itself ---------------------------------------------------------------------------
+# 25 MB in the strict (decimal) sense: 25,000,000 bytes.
+if ((image_bytes <= 25000000)); then ok "(e) image size $image_size <= 25 MB"; else fail "(e) image size $image_size, over 25 MB"; fi
+user="$(docker image inspect -f '{{.Config.User}}' "$image")"
+[[ "$user" == 65532:65532 ]] && ok "(e) image USER is $user" || fail "(e) image USER is '$user', want 65532:65532"
+if docker run --rm --read-only --network none --entrypoint /bin/sh "$image" -c true >/dev/null 2>&1; then
+  fail "(e) the image has a shell (/bin/sh ran)"
+else
+  ok "(e) no shell in the image"
+fi
+if out="$(docker run --rm --read-only --network none "$image" version 2>&1)"; then
+  ok "(e) 'schemagate version' runs on a read-only root filesystem: $(head -n1 <<<"$out")"
+else
+  fail "(e) 'schemagate version' failed in the image: $out"
+fi
+
+# --- stack A: compose.yaml, cart-schema x3 --------------------------------------------------------------
+A="${prefix}a"
+projects+=("$A")
+record_events "$A" "$work/events-a"
+sleep 1 # docker events is subscribed before anything starts
+log "stack A: up -d with cart-schema scaled to 3"
+up_start=$SECONDS
+if ! timeout 600 compose "$A" -- up -d --no-build --scale cart-schema=3 >"$work/up-a.log" 2>&1; then
+  cat "$work/up-a.log" >&2
+  dump_project "$A"
+  die "stack A: compose up failed"
+fi
+up_returned=$((SECONDS - up_start))
+wait_for 180 "stack A: every demo service ready" all_ready "$A" "${services[@]}" || {
+  dump_project "$A"
+  die "stack A did not come up"
+}
+log "stack A: up returned after ${up_returned}s; all ${#services[@]} services running and ready $((SECONDS - up_start))s after 'up'"
+
+# (a) each demo service started only after every replica of its sidecar was healthy, and found
+# its tables as its own role. The service's start time is its State.StartedAt; a sidecar's
+# "healthy" time is the engine's health_status event (the container's health log keeps only the
+# last five probes, so by now the first passing one may be gone from it).
+for s in "${services[@]}"; do
+  svc_id="$(cid "$A" "$s")"
+  started_at="$(docker inspect -f '{{.State.StartedAt}}' "$svc_id")"
+  started_ns="$(date -u -d "$started_at" +%s%N)"
+  start_events="$(awk -v id="$svc_id" '$2 == id && $3 == "start"' "$work/events-a" | wc -l)"
+  latest_healthy=0
+  replicas=0
+  for sc in $(cids "$A" "$s-schema"); do
+    replicas=$((replicas + 1))
+    h="$(first_event_ns "$work/events-a" "$sc" "health_status: healthy")"
+    if [[ -z "$h" ]]; then
+      fail "(a) $s-schema replica ${sc:0:12} never reported healthy"
+      h=0
+    fi
+    ((h > latest_healthy)) && latest_healthy=$h
+    # From the health log: the probes it still holds, and whether one ended before the start.
+    probes="$(docker inspect -f '{{range .State.Health.Log}}{{.ExitCode}}@{{.End}} {{end}}' "$sc")"
+    log "     (a) $s-schema ${sc:0:12}: first healthy $(date -u -d "@${h:0:10}.${h:10}" +%T.%3N), health log now: $(for p in $probes; do printf '%s@%s ' "${p%%@*}" "$(date -u -d "${p#*@}" +%T.%3N)"; done)"
+  done
+  if ((start_events != 1)); then
+    fail "(a) $s was started $start_events times (want exactly once)"
+  elif ((latest_healthy > 0 && started_ns > latest_healthy)); then
+    ok "(a) $s started at $(date -u -d "$started_at" +%T.%3N), $(((started_ns - latest_healthy) / 1000000))ms after its sidecar ($replicas replica(s)) reported healthy"
+  else
+    fail "(a) $s started at $started_at, before its sidecar was healthy ($latest_healthy)"
+  fi
+  svc_log="$(docker logs "$svc_id" 2>&1)"
+  who="$(grep -o 'connecting as .*' <<<"$svc_log" | head -n1 || true)"
+  found="$(grep -o 'found [0-9]* tables: .*' <<<"$svc_log" || true)"
+  want=$(($(grep -ho 'CREATE TABLE ${schema}\.[a-z_]*' "$repo/schemas/$s"/V*.sql | sort -u | wc -l) + 1))
+  if [[ "$who" == "connecting as $s to database ${s}_db, schema public" ]] &&
+    [[ "$found" =~ ^found\ ([0-9]+)\ tables ]] && ((BASH_REMATCH[1] == want)) && [[ "$found" == *schemagate_history=* ]]; then
+    ok "(a) $s, $who, $found"
+  else
+    fail "(a) $s did not find its $want tables as role $s in ${s}_db; its log: ${who:-?} / ${found:-$(tail -n 3 <<<"$svc_log")}"
+  fi
+done
+
+# (d) three replicas of cart-schema applied each migration exactly once.
+n_replicas="$(cids "$A" cart-schema | wc -l)"
+[[ "$n_replicas" -eq 3 ]] || fail "(d) expected 3 cart-schema replicas, found $n_replicas"
+v_files="$(count_files "$repo/schemas/cart" 'V*__*.sql')"
+dupes="$(sql "$A" cart_db "SELECT coalesce(string_agg(version || ' x' || n, ', '), '') FROM (SELECT version, count(*) AS n FROM schemagate_history WHERE type = 'versioned' AND success GROUP BY version HAVING count(*) <> 1) d")"
+applied="$(sql "$A" cart_db "SELECT count(DISTINCT version) FROM schemagate_history WHERE type = 'versioned' AND success")"
+failed_rows="$(sql "$A" cart_db "SELECT count(*) FROM schemagate_history WHERE NOT success")"
+other="$(sql "$A" cart_db "SELECT string_agg(type || '=' || n, ' ' ORDER BY type) FROM (SELECT type, count(*) AS n FROM schemagate_history GROUP BY type) t")"
+if [[ -z "$dupes" && "$applied" -eq "$v_files" && "$failed_rows" -eq 0 ]]; then
+  ok "(d) 3 cart-schema replicas: each of $v_files versioned migrations applied exactly once (history: $other)"
+else
+  fail "(d) cart history: $applied of $v_files versions applied, duplicates: '${dupes}', failed rows: $failed_rows ($other)"
+fi
+for sc in $(cids "$A" cart-schema); do
+  body="$(http_get "$A" "$(ip_of "$sc")" /readyz || true)"
+  [[ "$body" == "HTTP/1."?" 200"* ]] || fail "(d) replica ${sc:0:12} /readyz: $(head -n1 <<<"$body")"
+done
+waited="$(for sc in $(cids "$A" cart-schema); do docker logs "$sc" 2>&1; done | grep -ci 'lock' || true)"
+log "     (d) replica log lines mentioning the lock: $waited"
+
+# (e) the running sidecars: uid 65532, read-only root filesystem, nothing written.
+for s in "${services[@]}"; do
+  sc="$(cid "$A" "$s-schema")"
+  uid="$(docker top "$sc" -o pid,uid,args 2>/dev/null | awk 'NR > 1 && /schemagate/ {print $2; exit}')"
+  ro="$(docker inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$sc")"
+  # Mount points (/run/secrets/...) are made before the root becomes read-only: not writes.
+  diff_out="$(docker diff "$sc" | grep -Ev '^[AC] /run(/secrets(/[^/]*)?)?$' || true)"
+  if [[ "$uid" == 65532 && "$ro" == true && -z "$diff_out" ]]; then
+    ok "(e) $s-schema runs as uid $uid, ReadonlyRootfs=$ro, no file changed"
+  else
+    fail "(e) $s-schema: uid='$uid' ReadonlyRootfs=$ro changes='$diff_out'"
+  fi
+done
+
+# (b) restarting a sidecar re-runs initialisation and applies nothing.
+before="$(sql "$A" auth_db "SELECT count(*) || '/' || max(rank) FROM schemagate_history")"
+sc="$(cid "$A" auth-schema)"
+started_before="$(docker inspect -f '{{.State.StartedAt}}' "$sc")"
+restart_start=$SECONDS
+timeout 120 compose "$A" -- restart -t 10 auth-schema >/dev/null 2>&1 || fail "(b) compose restart auth-schema failed"
+restarted() { [[ "$(docker inspect -f '{{.State.StartedAt}}' "$sc")" != "$started_before" && "$(health_of "$sc")" == healthy ]]; }
+if wait_for 120 "(b) auth-schema healthy again after restart" restarted; then
+  after="$(sql "$A" auth_db "SELECT count(*) || '/' || max(rank) FROM schemagate_history")"
+  health="$(http_get "$A" auth-schema /health | tr -d '\r' | sed -n '/^{/,$p')"
+  restart_logs="$(docker logs --since "$(docker inspect -f '{{.State.StartedAt}}' "$sc")" "$sc" 2>&1 | wc -l)"
+  if [[ "$before" == "$after" ]] && ((restart_logs > 0)) && grep -Eq '"phase" *: *"ready"' <<<"$health" && grep -Eq '"pending" *: *0' <<<"$health"; then
+    ok "(b) auth-schema restarted, healthy again in $((SECONDS - restart_start))s, history rows/max rank unchanged ($after), $restart_logs log lines, /health ready with 0 pending"
+  else
+    fail "(b) after restart: history $before -> $after; /health: $health"
+  fi
+  status="$(docker exec "$sc" /schemagate status 2>&1 || true)"
+  if grep -Eqi 'pending|failed|mismatch|missing' <<<"$status"; then
+    fail "(b) 'schemagate status' in the restarted sidecar reports work left: $status"
+  else
+    ok "(b) 'schemagate status' in the sidecar: $(grep -ci applied <<<"$status") applied, nothing pending"
+  fi
+fi
+if ((failures > 0)); then dump_project "$A"; fi
+
+log "stack A: down"
+timeout 120 compose "$A" -- down -v -t 5 >/dev/null 2>&1 || true
+
+# --- stack B: a broken migration in promotion -----------------------------------------------------------
+B="${prefix}b"
+projects+=("$B")
+broken="$work/promotion-broken"
+cp -a "$repo/schemas/promotion" "$broken"
+cat >"$broken/V99__broken.sql" <<'SQL'
+-- Deliberately broken: the table below must not survive the failed transaction.
+CREATE TABLE ${schema}.half_applied (id integer);
+SELECT no_such_column FROM ${schema}.promo_codes;
+SQL
+chmod -R a+rX "$broken"
+cat >"$work/broken.yaml" <<YAML
+services:
+  promotion-schema:
+    volumes:
+      - $broken:/migrations:ro
+YAML
+record_events "$B" "$work/events-b"
+sleep 1
+log "stack B: up -d with a broken V99 in promotion (compose waits on promotion-schema; run in background)"
+up_start=$SECONDS
+timeout 600 compose "$B" "$work/broken.yaml" -- up -d --no-build >"$work/up-b.log" 2>&1 &
+up_b=$!
+pids+=("$up_b")
+promotion_failed() { http_get "$B" promotion-schema /health | grep -Eq '"phase" *: *"failed"'; }
+if wait_for 180 "stack B: auth, product, cart ready" all_ready "$B" auth product cart &&
+  wait_for 120 "stack B: promotion-schema /health reports failed" promotion_failed; then
+  ok "(c) auth, product and cart ran $((SECONDS - up_start))s after 'up' while promotion's migrations are broken"
+  health="$(http_get "$B" promotion-schema /health | tr -d '\r' | sed -n '/^{/,$p')"
+  if grep -q 'V99' <<<"$health" && grep -q 'no_such_column' <<<"$health"; then
+    ok "(c) promotion-schema /health says why: $(tr -s ' \n' ' ' <<<"$health" | cut -c1-400)"
+  else
+    fail "(c) promotion-schema /health does not name V99 and the error: $health"
+  fi
+  readyz="$(http_get "$B" promotion-schema /readyz | head -n1 | tr -d '\r')"
+  [[ "$readyz" == *" 503"* ]] && ok "(c) promotion-schema /readyz: $readyz" || fail "(c) promotion-schema /readyz: $readyz"
+  sleep 6 # three failed probes at 2s intervals would end start_period's grace if it were not there
+  p_sc="$(cid "$B" promotion-schema)"
+  p_svc="$(cid "$B" promotion)"
+  if [[ -z "$p_svc" ]] || ! is_running "$p_svc"; then
+    if [[ -z "$p_svc" ]] || [[ -z "$(first_event_ns "$work/events-b" "$p_svc" start)" ]]; then
+      ok "(c) promotion never started (sidecar health: $(health_of "$p_sc"), sidecar running: $(is_running "$p_sc" && echo yes || echo no))"
+    else
+      fail "(c) promotion was started at some point"
+    fi
+  else
+    fail "(c) promotion is running although its migrations are broken"
+  fi
+  leftover="$(sql "$B" promotion_db "SELECT to_regclass('public.half_applied') IS NOT NULL")"
+  [[ "$leftover" == f ]] && ok "(c) the failed V99 left no half-applied table behind" || fail "(c) V99's table survived the failed migration"
+  good="$(sql "$B" promotion_db "SELECT count(*) FROM schemagate_history WHERE type = 'versioned' AND success")"
+  want="$(count_files "$repo/schemas/promotion" 'V*__*.sql')"
+  [[ "$good" -eq "$want" ]] && ok "(c) the $want good promotion migrations before V99 were applied" ||
+    fail "(c) $good of the $want good promotion migrations applied"
+else
+  dump_project "$B"
+fi
+if kill -0 "$up_b" 2>/dev/null; then
+  kill "$up_b" 2>/dev/null || true
+  wait "$up_b" 2>/dev/null || true
+  log "     (c) compose up was still waiting for promotion-schema (as intended); stopped it"
+else
+  wait "$up_b" 2>/dev/null && rc=0 || rc=$?
+  log "     (c) compose up ended by itself with $rc: $(tail -n 2 "$work/up-b.log" | tr '\n' ' ')"
+fi
+((failures > 0)) && dump_project "$B"
+log "stack B: down"
+timeout 120 compose "$B" "$work/broken.yaml" -- down -v -t 5 >/dev/null 2>&1 || true
+
+# --- stack C: schema-per-service ------------------------------------------------------------------------
+C="${prefix}c"
+projects+=("$C")
+override="$repo/docker/compose.schema-per-service.yaml"
+log "stack C: up -d with docker/compose.schema-per-service.yaml"
+up_start=$SECONDS
+if timeout 600 compose "$C" "$override" -- up -d --no-build >"$work/up-c.log" 2>&1 &&
+  wait_for 180 "stack C: every demo service ready" all_ready "$C" "${services[@]}"; then
+  log "stack C: all services ready $((SECONDS - up_start))s after 'up'"
+  for s in "${services[@]}"; do
+    row="$(sql "$C" commerce "SELECT pg_get_userbyid(n.nspowner) || ' ' || (to_regclass('$s.schemagate_history') IS NOT NULL) || ' ' || (SELECT count(*) FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind = 'r') FROM pg_namespace n WHERE n.nspname = '$s'")"
+    found="$(docker logs "$(cid "$C" "$s")" 2>&1 | grep -o 'schema [a-z]*$' | head -n1 || true)"
+    if [[ "$row" =~ ^$s\ t\ ([0-9]+)$ && "$found" == "schema $s" ]]; then
+      ok "(f) schema $s in database commerce, owned by role $s, ${BASH_REMATCH[1]} tables; the service sees 'schema $s'"
+    else
+      fail "(f) schema $s: owner/history/tables='$row', service log: '$found'"
+    fi
+  done
+  dbs="$(sql "$C" postgres "SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database WHERE datname LIKE '%\_db'")"
+  [[ -z "$dbs" ]] && ok "(f) no per-service databases were created" || fail "(f) per-service databases exist: $dbs"
+else
+  cat "$work/up-c.log" >&2
+  dump_project "$C"
+  fail "(f) the schema-per-service stack did not come up"
+fi
+
+if ((failures > 0)); then
+  log "FAILED: $failures assertion(s); wall time $((SECONDS - t0))s"
+  exit 1
+fi
+log "all end-to-end assertions held; image $image_size; wall time $((SECONDS - t0))s (cleanup follows)"
