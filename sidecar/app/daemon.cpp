@@ -1,5 +1,6 @@
 #include "sidecar/app/daemon.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <thread>
@@ -27,6 +28,7 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds kHealthInterval{1000};
 constexpr milliseconds kStopGrace{4000};
+constexpr std::chrono::seconds kProbeConnectTimeout{3};
 
 void fail_and_wait(State& state, wait::Stop& stop, const std::string& message) {
     spdlog::error("initialisation failed: {}; staying up, unready, until restarted", message);
@@ -75,7 +77,14 @@ void work(const config::Config& config, State& state, wait::Stop& stop) {
     spdlog::info("ready service={} current_version={} applied={} init_ms={}", snapshot->service,
                  snapshot->current_version.empty() ? "-" : snapshot->current_version,
                  snapshot->applied, static_cast<long>(snapshot->init_seconds * 1000));
-    HealthProbe probe(service_conninfo(config), init.take_connection());
+    // Reconnecting for /health must not hang for DB_INIT_TIMEOUT: the facts would go stale and
+    // a stop would wait for the connect. Later key=value pairs win in a conninfo string.
+    const auto probe_timeout = std::clamp<long>(
+        std::chrono::duration_cast<std::chrono::seconds>(config.connect_timeout).count(), 1,
+        kProbeConnectTimeout.count());
+    HealthProbe probe(
+        service_conninfo(config) + " connect_timeout=" + std::to_string(probe_timeout),
+        init.take_connection());
     bool was_reachable = true;
     while (!stop.requested()) {
         DatabaseFacts facts = probe.refresh();
@@ -119,6 +128,9 @@ int run_daemon(const config::Config& config) {
         config.listen_host, config.listen_port);
 
     asio::io_context io(1);
+    // Handlers first: from here on SIGTERM/SIGINT are ours, never the default (death, or nothing
+    // at all as PID 1).
+    asio::signal_set signals(io, SIGINT, SIGTERM);
     metrics::HttpCounters counters;
     http::Server server(io, config.http, state, counters);
     try {
@@ -145,7 +157,6 @@ int run_daemon(const config::Config& config) {
         worker_done = true;
     });
 
-    asio::signal_set signals(io, SIGINT, SIGTERM);
     asio::steady_timer timer(io);
     const auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
     std::function<void()> wait_for_worker = [&] {

@@ -1,5 +1,6 @@
 #include "sidecar/app/initialise.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <spdlog/spdlog.h>
@@ -202,6 +203,22 @@ InitOutcome Initialiser::provision_if_asked() {
     }
 }
 
+void Initialiser::refresh_counts(migrate::Engine& engine, const migrate::MigrationSet& files) {
+    // A failed file left a failed row: count it for /health and /readyz?verbose. Best effort:
+    // the failure itself is what gets reported, whatever happens here.
+    try {
+        const migrate::Plan plan = migrate::make_plan(files, engine.history());
+        state_.update([&](Snapshot& s) {
+            s.current_version = plan.current_version;
+            s.applied = plan.applied;
+            s.pending = plan.pending();
+            s.failed = plan.failed;
+        });
+    } catch (const db::Error& e) {
+        spdlog::debug("could not re-read the history after the failure: {}", e.what());
+    }
+}
+
 InitOutcome Initialiser::run_once() {
     const auto start = Steady::now();
     std::vector<std::pair<std::string, double>> phases;
@@ -272,6 +289,13 @@ InitOutcome Initialiser::run_once() {
                 s.applied_this_run.push_back({m.version ? m.version->text() : "", m.description,
                                               migrate::to_string(m.type),
                                               std::chrono::duration<double>(ms).count()});
+                // Progress shows at /health while the run goes on, and stays right if a later
+                // file fails (the engine re-plans only after a complete run).
+                if (m.version && m.type == migrate::MigrationType::kVersioned) {
+                    s.current_version = m.version->text();
+                    ++s.applied;
+                    s.pending = std::max(0, s.pending - 1);
+                }
             });
         };
         migrate::Engine engine(*connection_, files.set, engine_options(config_), stop_,
@@ -310,6 +334,9 @@ InitOutcome Initialiser::run_once() {
                 break;
         }
         result.message = outcome.message;
+        if (result.result == InitResult::kFailed) {
+            refresh_counts(engine, files.set);
+        }
         if (result.result == InitResult::kOk) {
             spdlog::info("migrate finished applied={} skipped={} ms={}", outcome.applied,
                          outcome.skipped, outcome.elapsed.count());

@@ -58,6 +58,7 @@ class Initialiser {
 
   private:
     InitOutcome provision_if_asked();
+    void refresh_counts(migrate::Engine& engine, const migrate::MigrationSet& files);
     const config::Config& config_;
     State& state_;
     wait::Stop& stop_;

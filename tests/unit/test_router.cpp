@@ -124,6 +124,114 @@ TEST_CASE("every known path x phase x method: GET/HEAD answer, other methods get
     }
 }
 
+// The expected status, written out independently of the router's helpers: /livez and /metrics
+// always answer 200; /readyz 200 only once initialisation succeeded (latched) and not stopping;
+// /health 200 only when ready, in phase ready, the database reachable and not stopping.
+unsigned expected_status(std::string_view path, const app::Snapshot& s) {
+    if (path == "/livez" || path == "/metrics") {
+        return 200;
+    }
+    if (path.starts_with("/readyz")) {
+        return s.ready && !s.stopping ? 200 : 503;
+    }
+    return s.ready && !s.stopping && s.phase == app::Phase::kReady && s.db.reachable ? 200 : 503;
+}
+
+TEST_CASE("status of every path x phase x readiness x database x stopping, for GET and HEAD") {
+    const metrics::HttpCounters counters;
+    constexpr std::array<std::string_view, 7> kTargets = {
+        "/livez",           "/readyz",  "/readyz?verbose",  "/health",
+        "/health/detailed", "/metrics", "/readyz?verbose=0"};
+    int combinations = 0;
+    for (const auto phase : kAllPhases) {
+        for (const bool ready : {false, true}) {
+            for (const bool reachable : {false, true}) {
+                for (const bool stopping : {false, true}) {
+                    auto s = ready ? ready_snapshot() : starting();
+                    s.phase = phase;
+                    s.db.reachable = reachable;
+                    s.stopping = stopping;
+                    for (const auto target : kTargets) {
+                        CAPTURE(target);
+                        CAPTURE(app::to_string(phase));
+                        CAPTURE(ready);
+                        CAPTURE(reachable);
+                        CAPTURE(stopping);
+                        const auto g = http::route(s, request(bh::verb::get, target), counters);
+                        CHECK(g.result_int() == expected_status(target, s));
+                        // A stopping sidecar asks every client to close; otherwise HTTP/1.1
+                        // keeps the connection.
+                        CHECK(g.keep_alive() == !stopping);
+                        const auto h = http::route(s, request(bh::verb::head, target), counters);
+                        CHECK(h.result_int() == g.result_int());
+                        CHECK(h.body().empty());
+                        CHECK(header(h, bh::field::content_length) ==
+                              std::to_string(g.body().size()));
+                        CHECK(h.keep_alive() == g.keep_alive());
+                        ++combinations;
+                    }
+                }
+            }
+        }
+    }
+    CHECK(combinations == 7 * 2 * 2 * 2 * 7);
+}
+
+TEST_CASE("/health and /health/detailed name the phase and the status in every phase") {
+    for (const auto phase : kAllPhases) {
+        for (const bool ready : {false, true}) {
+            CAPTURE(app::to_string(phase));
+            CAPTURE(ready);
+            auto s = ready ? ready_snapshot() : starting();
+            s.phase = phase;
+            for (const std::string_view path : {"/health", "/health/detailed"}) {
+                const auto j = json_of(get(s, path));
+                CHECK(j["phase"] == app::to_string(phase));
+                std::string expected = "starting";
+                if (phase == app::Phase::kFailed) {
+                    expected = "failed";
+                } else if (ready) {
+                    expected = phase == app::Phase::kReady ? "ok" : "degraded";
+                }
+                CHECK(j["status"] == expected);
+                CHECK(j["service"] == "auth");
+                CHECK(j["isolation"] == "shared");
+                CHECK(j["database"]["schema"] == "public");
+                CHECK(j["database"]["role"] == "auth");
+            }
+            const auto metrics_body = get(s, "/metrics").body();
+            CHECK(metrics_body.find("schemagate_ready " + std::string(ready ? "1" : "0") + "\n") !=
+                  std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("404 and 405 answers: headers, HEAD and keep-alive") {
+    const auto s = ready_snapshot();
+    const metrics::HttpCounters counters;
+
+    const auto nf = http::route(s, request(bh::verb::get, "/nope"), counters);
+    CHECK(nf.result() == bh::status::not_found);
+    CHECK(nf.body() == "not found\n");
+    CHECK(header(nf, bh::field::content_type) == "text/plain; charset=utf-8");
+    CHECK(nf.keep_alive());  // a wrong path is no reason to drop a keep-alive client
+
+    const auto nf_head = http::route(s, request(bh::verb::head, "/nope"), counters);
+    CHECK(nf_head.result() == bh::status::not_found);
+    CHECK(nf_head.body().empty());
+    CHECK(header(nf_head, bh::field::content_length) == std::to_string(nf.body().size()));
+
+    for (const auto target : {"/livez", "/readyz?verbose", "/health/detailed"}) {
+        CAPTURE(target);
+        const auto na = http::route(s, request(bh::verb::post, target), counters);
+        CHECK(na.result() == bh::status::method_not_allowed);
+        CHECK(na.body() == "method not allowed\n");
+        CHECK(header(na, bh::field::allow) == "GET, HEAD");
+        CHECK(header(na, bh::field::content_length) == std::to_string(na.body().size()));
+        CHECK(na.keep_alive());
+    }
+}
+
 TEST_CASE("/livez answers 200 ok in every phase, also when the database is down or stopping") {
     for (const auto phase : kAllPhases) {
         auto s = starting(phase);
