@@ -1,5 +1,6 @@
 #include "sidecar/cli/cli.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -521,6 +522,22 @@ int main(int argc, char** argv) {
         flags.add_to(sub);
     }
 
+    // A word that names no command: say so (CLI11 alone says "A subcommand is required").
+    if (argc > 1 && argv[1][0] != '-') {
+        const std::string word = argv[1];
+        const auto& subs = app.get_subcommands({});
+        const bool known = std::any_of(subs.begin(), subs.end(),
+                                       [&](const CLI::App* s) { return s->get_name() == word; });
+        if (!known) {
+            std::string names;
+            for (const auto* s : subs) {
+                names += (names.empty() ? "" : ", ") + s->get_name();
+            }
+            std::fprintf(stderr, "schemagate: unknown command \"%s\"; commands: %s\n", word.c_str(),
+                         names.c_str());
+            return kExitUsage;
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -135,6 +135,29 @@ std::string to_lower(std::string_view text) {
     return out;
 }
 
+// The first element of a libpq port list ("5432,5433"; empty elements take the default) that
+// is not a port number, or nullopt when all are.
+std::optional<std::string> bad_port_list(std::string_view ports) {
+    std::size_t start = 0;
+    for (;;) {
+        const std::size_t comma = ports.find(',', start);
+        const std::string_view one = ports.substr(
+            start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+        if (!one.empty()) {
+            const bool digits = one.size() <= 5 && std::all_of(one.begin(), one.end(), [](char c) {
+                                    return c >= '0' && c <= '9';
+                                });
+            if (!digits || std::stoi(std::string(one)) < 1 || std::stoi(std::string(one)) > 65535) {
+                return std::string(one);
+            }
+        }
+        if (comma == std::string_view::npos) {
+            return std::nullopt;
+        }
+        start = comma + 1;
+    }
+}
+
 // A user's (non-secret) value for a message: quoted, control bytes escaped, long values cut.
 std::string quote(std::string_view value) {
     constexpr std::size_t kShown = 80;
@@ -281,21 +304,32 @@ std::optional<std::string> read_whole_file(const fs::path& path, std::string& er
         error = "it is a directory";
         return std::nullopt;
     }
-    if (fs::is_regular_file(status)) {
-        const auto size = fs::file_size(path, ec);
-        if (!ec && size > kMaxSecretFileBytes) {
-            error = "it is larger than 1 MiB";
-            return std::nullopt;
-        }
+    // Only regular files (a secret mount's symlinks lead to one): a FIFO would block start-up
+    // forever and a device such as /dev/zero never ends.
+    if (!fs::is_regular_file(status)) {
+        error = "it is not a regular file";
+        return std::nullopt;
+    }
+    const auto size = fs::file_size(path, ec);
+    if (!ec && size > kMaxSecretFileBytes) {
+        error = "it is larger than 1 MiB";
+        return std::nullopt;
     }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         error = std::strerror(errno);  // NOLINT(concurrency-mt-unsafe): start-up, one thread
         return std::nullopt;
     }
-    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Bounded even if the file grows while it is read.
+    std::string content(static_cast<std::size_t>(kMaxSecretFileBytes) + 1, '\0');
+    in.read(content.data(), static_cast<std::streamsize>(content.size()));
     if (in.bad()) {
         error = "read error";
+        return std::nullopt;
+    }
+    content.resize(static_cast<std::size_t>(in.gcount()));
+    if (content.size() > kMaxSecretFileBytes) {
+        error = "it is larger than 1 MiB";
         return std::nullopt;
     }
     return content;
@@ -434,6 +468,26 @@ class Parser {
             problem(variable,
                     where + " is not a valid libpq connection string; " + std::string(kDsnForm));
             return std::nullopt;
+        }
+        // libpq parses these only when connecting; a typo there is a setting error, not an
+        // unreachable database.
+        const auto options = *db::parse_dsn(value->text);
+        if (const auto port = options.find("port"); port != options.end()) {
+            if (const auto bad = bad_port_list(port->second)) {
+                problem(variable, "port " + quote(*bad) + " is not a port number (1-65535); " +
+                                      std::string(kDsnForm));
+                return std::nullopt;
+            }
+        }
+        if (const auto mode = options.find("sslmode"); mode != options.end()) {
+            static constexpr std::array<std::string_view, 6> kModes = {
+                "disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
+            if (std::find(kModes.begin(), kModes.end(), mode->second) == kModes.end()) {
+                problem(variable, "sslmode " + quote(mode->second) +
+                                      " is not one of disable, allow, prefer, require, "
+                                      "verify-ca, verify-full");
+                return std::nullopt;
+            }
         }
         return Secret(std::move(value->text));
     }

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sidecar/migrate/lock.hpp"
+#include "sidecar/migrate/sql_lexer.hpp"
 
 namespace sg::migrate {
 
@@ -96,7 +97,12 @@ ServerFacts Engine::connect_session() {
         conn_.literal(table_) +
         ") IS NOT NULL, EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = " +
         conn_.literal(options_.schema) + "), set_config('search_path', " +
-        conn_.literal(search_path) + ", false)");
+        conn_.literal(search_path) + ", false)" +
+        // PostgreSQL 14+: a backend whose client died (killed runner, lost network) abandons its
+        // statement within a second instead of finishing and committing it unobserved.
+        (conn_.server_version() >= 140000
+             ? std::string(", set_config('client_connection_check_interval', '1000', false)")
+             : std::string()));
     const auto& r = rows.at(0);
     if (r[3] == "t") {
         throw db::ConnectionLost(
@@ -247,6 +253,14 @@ Engine::Applied Engine::apply_statements(const Migration& m, const Prepared& p, 
                           " AND NOT success")
                    .value_or("");
     }
+    // An earlier attempt stopped in this file (failed, killed, or lost its server): its first
+    // unfinished statement may have left work behind that is checked before running it again.
+    const bool earlier_attempt = !rank.empty();
+    bool interrupted = false;  // that attempt recorded no error: it never learnt how it ended
+    if (earlier_attempt) {
+        interrupted =
+            conn_.value("SELECT error IS NULL FROM " + table_ + " WHERE rank = " + rank) == "t";
+    }
     if (resume_at <= 0 || rank.empty()) {
         resume_at = 0;
         // Progress is recorded before the first statement, so an interruption is reported and
@@ -260,16 +274,66 @@ Engine::Applied Engine::apply_statements(const Migration& m, const Prepared& p, 
         if (resume_at > static_cast<int>(p.statements.size())) {
             resume_at = static_cast<int>(p.statements.size());
         }
+        // From now on a missing error means this attempt was interrupted, not the earlier one.
+        conn_.exec("UPDATE " + table_ + " SET error = NULL WHERE rank = " + rank);
     }
     const auto total = static_cast<int>(p.statements.size());
+    const auto progress_sql = [&](int done) {
+        return "UPDATE " + table_ + " SET statements_done = " + std::to_string(done) +
+               " WHERE rank = " + rank;
+    };
     for (int i = resume_at; i < total; ++i) {
         const auto index = static_cast<std::size_t>(i);
+        const std::string_view statement = p.statements[index];
+        const auto index_name = concurrent_index_name(statement);
+        if (earlier_attempt && i == resume_at && index_name) {
+            // CREATE INDEX CONCURRENTLY commits an INVALID index first and builds it after; an
+            // interruption leaves that shell, and a build that finished after its client died
+            // leaves a valid index with the progress unrecorded.
+            const auto found = conn_.query(
+                "SELECT format('%I.%I', n.nspname, c.relname), i.indisvalid FROM pg_class c JOIN "
+                "pg_index i ON i.indexrelid = c.oid JOIN pg_namespace n ON n.oid = "
+                "c.relnamespace WHERE c.relname = " +
+                conn_.literal(*index_name) +
+                " AND n.nspname = ANY (current_schemas(false)) ORDER BY array_position("
+                "current_schemas(false), n.nspname) LIMIT 1");
+            if (!found.empty() && found.front()[1] == "f") {
+                const std::string qualified = found.front()[0].value_or(*index_name);
+                spdlog::warn(
+                    "dropping the INVALID index an interrupted CREATE INDEX CONCURRENTLY left, "
+                    "then building it again file={} statement={} index={}",
+                    m.script, i + 1, qualified);
+                conn_.exec("DROP INDEX CONCURRENTLY IF EXISTS " + qualified);
+            } else if (!found.empty() && interrupted) {
+                spdlog::warn(
+                    "the interrupted CREATE INDEX CONCURRENTLY had finished; not building it "
+                    "again file={} statement={} index={}",
+                    m.script, i + 1, found.front()[0].value_or(*index_name));
+                conn_.exec(progress_sql(i + 1));
+                continue;
+            }
+        }
+        bool recorded = false;
         try {
             if (options_.statement_lock_timeout) {
                 conn_.exec("SET lock_timeout = '" +
                            std::to_string(options_.statement_lock_timeout->count()) + "ms'");
             }
-            conn_.exec(p.statements[index]);
+            // A statement PostgreSQL allows in a transaction commits together with its progress,
+            // so an interruption never leaves it done but unrecorded (and run twice on resume).
+            if (!no_transaction_command(statement)) {
+                try {
+                    conn_.exec(std::string(statement) + "\n;\n" + progress_sql(i + 1));
+                    recorded = true;
+                } catch (const db::SqlError& e) {
+                    if (e.sqlstate != "25001") {  // active_sql_transaction: run it on its own
+                        throw;
+                    }
+                }
+            }
+            if (!recorded) {
+                conn_.exec(std::string(statement));
+            }
         } catch (const db::SqlError& e) {
             if (options_.statement_lock_timeout) {
                 conn_.exec("RESET lock_timeout");
@@ -283,7 +347,15 @@ Engine::Applied Engine::apply_statements(const Migration& m, const Prepared& p, 
                 ")";
             conn_.exec("UPDATE " + table_ + " SET error = " + conn_.literal(why) +
                        ", statements_done = " + std::to_string(i) + " WHERE rank = " + rank);
-            return {false, m.script + " " + why + hint_for(e) +
+            std::string left_over;
+            if (index_name) {
+                left_over = invalid_index_named(*index_name);
+                if (!left_over.empty()) {
+                    left_over = "; it left the INVALID index " + left_over +
+                                ", which the next run drops before building it again";
+                }
+            }
+            return {false, m.script + " " + why + hint_for(e) + left_over +
                                "; it runs outside a transaction, so " +
                                (i == 0   ? std::string("nothing was applied")
                                 : i == 1 ? std::string("statement 1 stays applied")
@@ -294,8 +366,9 @@ Engine::Applied Engine::apply_statements(const Migration& m, const Prepared& p, 
         if (options_.statement_lock_timeout) {
             conn_.exec("RESET lock_timeout");
         }
-        conn_.exec("UPDATE " + table_ + " SET statements_done = " + std::to_string(i + 1) +
-                   " WHERE rank = " + rank);
+        if (!recorded) {
+            conn_.exec(progress_sql(i + 1));
+        }
     }
     if (const std::string invalid = invalid_indexes(); !invalid.empty()) {
         const std::string why = "left INVALID index(es) " + invalid +
@@ -318,6 +391,16 @@ std::string Engine::invalid_indexes() {
         "WHERE NOT i.indisvalid AND n.nspname = " +
         conn_.literal(options_.schema));
     return rows.empty() ? "" : rows.front().front().value_or("");
+}
+
+std::string Engine::invalid_index_named(const std::string& name) {
+    return conn_
+        .value(
+            "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_index i JOIN pg_class c ON "
+            "c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT "
+            "i.indisvalid AND c.relname = " +
+            conn_.literal(name) + " AND n.nspname = ANY (current_schemas(false)) LIMIT 1")
+        .value_or("");
 }
 
 Outcome Engine::apply_plan(const Plan& plan, Outcome outcome) {
@@ -383,6 +466,54 @@ Outcome Engine::apply_plan(const Plan& plan, Outcome outcome) {
     return outcome;
 }
 
+std::optional<Outcome> Engine::take_locks(MigrationLock& lock, MigrationLock& work,
+                                          Clock::time_point start) {
+    Outcome outcome;
+    const auto fail = [&](Result result, std::string message) {
+        outcome.result = result;
+        outcome.message = std::move(message);
+        outcome.elapsed = since(start);
+        return outcome;
+    };
+    const auto timed_out = [&](MigrationLock& which, const std::string& what) {
+        const std::string who = which.holder();
+        return fail(Result::kLockTimeout,
+                    "the " + what + " was not acquired within SCHEMAGATE_LOCK_TIMEOUT (" +
+                        std::to_string(options_.lock_timeout.count() / 1000) + "s); held by " +
+                        (who.empty() ? "another runner" : who) +
+                        "; wait for it to finish or raise SCHEMAGATE_LOCK_TIMEOUT");
+    };
+    switch (lock.acquire(options_.lock_timeout, stop_)) {
+        case LockResult::kAcquired:
+            break;
+        case LockResult::kStopped:
+            return fail(Result::kStopped, "stopped while waiting for the migration lock");
+        case LockResult::kPooled:
+            return fail(Result::kUnavailable, kPooledMessage);
+        case LockResult::kTimedOut:
+            return timed_out(lock, "migration lock");
+    }
+    // A runner killed mid-file loses its lock connection at once, but its other backend may
+    // still be running (and could commit) the file: it holds the work lock until it ends.
+    const auto used = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+    switch (work.acquire(std::max(options_.lock_timeout - used, milliseconds(0)), stop_)) {
+        case LockResult::kAcquired:
+            return std::nullopt;
+        case LockResult::kStopped:
+            lock.release();
+            return fail(Result::kStopped, "stopped while waiting for the migration lock");
+        case LockResult::kPooled:
+            lock.release();
+            return fail(Result::kUnavailable, kPooledMessage);
+        case LockResult::kTimedOut: {
+            auto out = timed_out(work, "work lock (an earlier runner's orphaned session)");
+            lock.release();
+            return out;
+        }
+    }
+    return std::nullopt;
+}
+
 Outcome Engine::migrate() {
     const auto start = Clock::now();
     Outcome outcome;
@@ -428,30 +559,10 @@ Outcome Engine::migrate() {
         const auto lock_cancel = stop_.on_request([&lock_conn] { lock_conn->cancel(); });
         MigrationLock lock(*lock_conn,
                            lock_key(facts_.database, options_.schema, options_.service));
-        switch (lock.acquire(options_.lock_timeout, stop_)) {
-            case LockResult::kAcquired:
-                break;
-            case LockResult::kStopped:
-                outcome.result = Result::kStopped;
-                outcome.message = "stopped while waiting for the migration lock";
-                outcome.elapsed = since(start);
-                return outcome;
-            case LockResult::kPooled:
-                outcome.result = Result::kUnavailable;
-                outcome.message = kPooledMessage;
-                outcome.elapsed = since(start);
-                return outcome;
-            case LockResult::kTimedOut: {
-                const std::string who = lock.holder();
-                outcome.result = Result::kLockTimeout;
-                outcome.message =
-                    "the migration lock was not acquired within SCHEMAGATE_LOCK_TIMEOUT (" +
-                    std::to_string(options_.lock_timeout.count() / 1000) + "s); held by " +
-                    (who.empty() ? "another runner" : who) +
-                    "; wait for it to finish or raise SCHEMAGATE_LOCK_TIMEOUT";
-                outcome.elapsed = since(start);
-                return outcome;
-            }
+        MigrationLock work(conn_, work_lock_key(facts_.database, options_.schema, options_.service),
+                           "work lock (an earlier runner's session, still running)");
+        if (auto failed = take_locks(lock, work, start)) {
+            return *failed;
         }
         if (auto failed = ensure_history()) {
             failed->elapsed = since(start);
@@ -471,6 +582,7 @@ Outcome Engine::migrate() {
         outcome.skipped = total - static_cast<int>(plan.versioned.size() + plan.repeatable.size() +
                                                    plan.seed.size());
         outcome = apply_plan(plan, outcome);
+        work.release();
         lock.release();
         if (outcome.result != Result::kOk) {
             outcome.elapsed = since(start);
@@ -542,14 +654,10 @@ Outcome Engine::undo(const std::optional<Version>& to) {
         throw db::ConnectionLost(std::string("cannot open the lock connection: ") + e.what());
     }
     MigrationLock lock(*lock_conn, lock_key(facts_.database, options_.schema, options_.service));
-    const auto got = lock.acquire(options_.lock_timeout, stop_);
-    if (got != LockResult::kAcquired) {
-        outcome.result = got == LockResult::kStopped ? Result::kStopped : Result::kLockTimeout;
-        outcome.message =
-            got == LockResult::kStopped
-                ? "stopped while waiting for the migration lock"
-                : "the migration lock was not acquired within SCHEMAGATE_LOCK_TIMEOUT";
-        return outcome;
+    MigrationLock work(conn_, work_lock_key(facts_.database, options_.schema, options_.service),
+                       "work lock (an earlier runner's session, still running)");
+    if (auto failed = take_locks(lock, work, start)) {
+        return *failed;
     }
     const UndoPlan plan = make_undo_plan(files_, history(), to);
     if (!plan.problems.empty()) {
@@ -579,6 +687,7 @@ Outcome Engine::undo(const std::optional<Version>& to) {
         spdlog::info("undid migration version={} description=\"{}\" ms={}", u->version->text(),
                      u->description, since(step_start).count());
     }
+    work.release();
     lock.release();
     outcome.elapsed = since(start);
     return outcome;
@@ -597,12 +706,10 @@ Outcome Engine::repair() {
         throw db::ConnectionLost(std::string("cannot open the lock connection: ") + e.what());
     }
     MigrationLock lock(*lock_conn, lock_key(facts_.database, options_.schema, options_.service));
-    if (const auto got = lock.acquire(options_.lock_timeout, stop_); got != LockResult::kAcquired) {
-        outcome.result = got == LockResult::kPooled ? Result::kUnavailable : Result::kLockTimeout;
-        outcome.message = got == LockResult::kPooled ? kPooledMessage
-                                                     : "the migration lock was not acquired within "
-                                                       "SCHEMAGATE_LOCK_TIMEOUT";
-        return outcome;
+    MigrationLock work(conn_, work_lock_key(facts_.database, options_.schema, options_.service),
+                       "work lock (an earlier runner's session, still running)");
+    if (auto failed = take_locks(lock, work, Clock::now())) {
+        return *failed;
     }
     const Plan plan = make_plan(files_, history());
     std::string sql = "DELETE FROM " + table_ + " WHERE NOT success AND type <> 'undo';\n";
@@ -615,6 +722,7 @@ Outcome Engine::repair() {
     }
     conn_.exec(sql);
     outcome.applied = static_cast<int>(plan.drift.size());
+    work.release();
     lock.release();
     return outcome;
 }

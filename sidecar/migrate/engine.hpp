@@ -12,6 +12,7 @@
 
 #include "sidecar/db/connection.hpp"
 #include "sidecar/migrate/lint.hpp"
+#include "sidecar/migrate/lock.hpp"
 #include "sidecar/migrate/plan.hpp"
 #include "sidecar/wait/stop.hpp"
 
@@ -93,6 +94,11 @@ class Engine {
                                    std::optional<int> statements_done);
     std::string version_literal(const Migration& m);
     std::string invalid_indexes();
+    std::string invalid_index_named(const std::string& name);  // "schema.name" or ""
+    // Takes the migration lock, then the work lock on this connection (waiting for an earlier
+    // runner's orphaned session to end); nullopt when both are held, else why not.
+    std::optional<Outcome> take_locks(MigrationLock& lock, MigrationLock& work,
+                                      std::chrono::steady_clock::time_point start);
 
     db::Connection& conn_;
     const MigrationSet& files_;

@@ -8,9 +8,10 @@
 
 namespace sg::migrate {
 
-std::int64_t lock_key(std::string_view database, std::string_view schema,
-                      std::string_view service) {
-    std::string material = "schemagate";
+namespace {
+
+std::int64_t key_for(std::string material, std::string_view database, std::string_view schema,
+                     std::string_view service) {
     for (const auto part : {database, schema, service}) {
         material += '\x1f';
         material += part;
@@ -23,6 +24,18 @@ std::int64_t lock_key(std::string_view database, std::string_view schema,
         value = (value << 4U) | nibble;
     }
     return static_cast<std::int64_t>(value);
+}
+
+}  // namespace
+
+std::int64_t lock_key(std::string_view database, std::string_view schema,
+                      std::string_view service) {
+    return key_for("schemagate", database, schema, service);
+}
+
+std::int64_t work_lock_key(std::string_view database, std::string_view schema,
+                           std::string_view service) {
+    return key_for("schemagate-work", database, schema, service);
 }
 
 MigrationLock::~MigrationLock() {
@@ -54,9 +67,9 @@ LockResult MigrationLock::acquire(std::chrono::milliseconds timeout, wait::Stop&
             const auto waited =
                 std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
             if (waited.count() > 0 && next_report != start) {
-                spdlog::info("acquired the migration lock waited_ms={}", waited.count());
+                spdlog::info("acquired the {} waited_ms={}", what_, waited.count());
             } else {
-                spdlog::debug("acquired the migration lock key={}", key_);
+                spdlog::debug("acquired the {} key={}", what_, key_);
             }
             return LockResult::kAcquired;
         }
@@ -66,7 +79,7 @@ LockResult MigrationLock::acquire(std::chrono::milliseconds timeout, wait::Stop&
         }
         if (now >= next_report) {
             const std::string who = holder();
-            spdlog::info("waiting for the migration lock holder=\"{}\" timeout_s={}",
+            spdlog::info("waiting for the {} holder=\"{}\" timeout_s={}", what_,
                          who.empty() ? "another runner" : who,
                          std::chrono::duration_cast<std::chrono::seconds>(timeout).count());
             next_report = now + std::chrono::seconds(10);
@@ -88,9 +101,9 @@ void MigrationLock::release() {
     const auto released = conn_.value("SELECT pg_advisory_unlock(" + std::to_string(key_) + ")");
     if (released != "t") {
         spdlog::warn(
-            "the migration lock was not held at release; another session may have run "
+            "the {} was not held at release; another session may have run "
             "pg_advisory_unlock_all or the connection was reset key={}",
-            key_);
+            what_, key_);
     }
 }
 

@@ -18,12 +18,21 @@ namespace sg::migrate {
 [[nodiscard]] std::int64_t lock_key(std::string_view database, std::string_view schema,
                                     std::string_view service);
 
+// A second key for the same names: the work lock, held by the migrating connection itself for
+// as long as the lock holder migrates. A runner killed mid-file loses its migration lock at once
+// (its idle lock connection closes), but its migrating backend lives on until its statement
+// ends; the next holder waits for this key so it never runs beside that orphan.
+[[nodiscard]] std::int64_t work_lock_key(std::string_view database, std::string_view schema,
+                                         std::string_view service);
+
 // kPooled: the connection goes through a pooler (PgBouncer): a session lock cannot be trusted.
 enum class LockResult { kAcquired, kTimedOut, kStopped, kPooled };
 
 class MigrationLock {
   public:
-    MigrationLock(db::Connection& connection, std::int64_t key) : conn_(connection), key_(key) {}
+    // `what` names the lock in log lines ("migration lock").
+    MigrationLock(db::Connection& connection, std::int64_t key, std::string what = "migration lock")
+        : conn_(connection), key_(key), what_(std::move(what)) {}
     MigrationLock(const MigrationLock&) = delete;
     MigrationLock& operator=(const MigrationLock&) = delete;
     ~MigrationLock();
@@ -39,6 +48,7 @@ class MigrationLock {
   private:
     db::Connection& conn_;
     std::int64_t key_;
+    std::string what_;
     bool held_ = false;
 };
 

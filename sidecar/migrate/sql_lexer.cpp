@@ -82,7 +82,7 @@ class Significant {
 };
 
 // The first few significant tokens of a statement.
-constexpr std::size_t kHeadSize = 6;
+constexpr std::size_t kHeadSize = 8;  // CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS name ON
 struct Head {
     std::array<Token, kHeadSize> tokens{};
     std::size_t count = 0;
@@ -667,6 +667,44 @@ std::optional<std::string_view> no_transaction_command(std::string_view statemen
     }
     if (head.word(0, "DISCARD") && head.word(1, "ALL")) {
         return "DISCARD ALL";
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> concurrent_index_name(std::string_view statement) {
+    const Head head = read_head(statement);
+    std::size_t i = head.word(1, "UNIQUE") ? 2 : 1;
+    if (!head.word(0, "CREATE") || !head.word(i, "INDEX") || !head.word(i + 1, "CONCURRENTLY")) {
+        return std::nullopt;
+    }
+    i += 2;
+    if (head.word(i, "IF") && head.word(i + 1, "NOT") && head.word(i + 2, "EXISTS")) {
+        i += 3;
+    }
+    if (i >= head.count || head.word(i, "ON")) {
+        return std::nullopt;
+    }
+    const Token& name = head.tokens.at(i);
+    if (name.kind == TokenKind::kWord) {
+        std::string out(name.text);
+        for (auto& c : out) {
+            if (c >= 'A' && c <= 'Z') {
+                c = static_cast<char>(c - 'A' + 'a');
+            }
+        }
+        return out;
+    }
+    if (name.kind == TokenKind::kQuotedIdentifier && name.text.size() >= 2 &&
+        name.text.front() == '"') {
+        std::string out;
+        const std::string_view body = name.text.substr(1, name.text.size() - 2);
+        for (std::size_t k = 0; k < body.size(); ++k) {
+            out += body[k];
+            if (body[k] == '"' && k + 1 < body.size() && body[k + 1] == '"') {
+                ++k;
+            }
+        }
+        return out;
     }
     return std::nullopt;
 }

@@ -112,6 +112,11 @@ class Tokenizer {
 // no_transaction_command(statement).has_value().
 [[nodiscard]] bool needs_no_transaction_hint(std::string_view statement);
 
+// The index a `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON ...` statement builds,
+// as PostgreSQL names it ("Mixed" for "Mixed", lower case for a bare word); nullopt for any
+// other statement and for an unnamed index.
+[[nodiscard]] std::optional<std::string> concurrent_index_name(std::string_view statement);
+
 [[nodiscard]] inline std::vector<std::string> leading_keywords(const Statement& statement,
                                                                std::size_t n) {
     return leading_keywords(statement.text, n);
