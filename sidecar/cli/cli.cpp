@@ -210,6 +210,19 @@ int exit_for(const migrate::Outcome& o) {
 
 int cmd_migrate(const config::Config& config) {
     banner("migrate", config);
+    // Bad files are reported here, one line each, before anything connects.
+    const app::Files files =
+        app::load_files(config, db::database_name(config.database_url.reveal()));
+    if (!files.problems.empty()) {
+        for (const auto& p : files.problems) {
+            spdlog::error("invalid migration file: {}", p);
+        }
+        if (files.problems.size() > 1) {
+            spdlog::error("migrate failed: {} problems in {}; nothing was applied",
+                          files.problems.size(), config.migrations.string());
+        }
+        return files.set.directory_missing ? kExitUsage : kExitInvalid;
+    }
     app::State state;
     wait::Stop stop;
     const SignalStop signals(stop);

@@ -97,6 +97,22 @@ bool is_regular_file(const fs::directory_entry& entry) {
     return entry.is_regular_file(ec);  // follows symlinks (Kubernetes ConfigMaps mount those)
 }
 
+// Why an entry that is not a regular file cannot be a migration.
+std::string not_regular_reason(const fs::directory_entry& entry) {
+    std::error_code ec;
+    const auto status = fs::status(entry.path(), ec);
+    if (ec == std::errc::too_many_symbolic_link_levels) {
+        return "is a symbolic link loop; point it at a file";
+    }
+    if (ec || status.type() == fs::file_type::not_found) {
+        return "is a broken symbolic link (its target does not exist)";
+    }
+    if (status.type() == fs::file_type::directory) {
+        return "is a directory";
+    }
+    return "is not a regular file (a FIFO, socket or device); migrations must be files";
+}
+
 // seed/ and verify/: NN_<name>.sql in name order.
 void scan_ordered_dir(const fs::path& dir, const std::string& prefix, MigrationType type,
                       std::vector<Migration>& out, std::vector<ScanProblem>& problems) {
@@ -119,7 +135,7 @@ void scan_ordered_dir(const fs::path& dir, const std::string& prefix, MigrationT
             continue;  // README.md and the like
         }
         if (!is_regular_file(*it)) {
-            problems.push_back({script, "is not a regular file"});
+            problems.push_back({script, not_regular_reason(*it)});
             continue;
         }
         const auto underscore = name.find('_');
@@ -203,7 +219,7 @@ MigrationSet scan(const fs::path& directory) {
             continue;
         }
         if (!is_regular_file(*it)) {
-            set.problems.push_back({name, "is not a regular file (broken link?)"});
+            set.problems.push_back({name, not_regular_reason(*it)});
             continue;
         }
         auto sql = read_script(it->path(), name, set.problems);
