@@ -213,8 +213,7 @@ TEST_SUITE("fault") {
         write_long_set(dir, 0.04);
         // How long an undisturbed run takes, so kills land anywhere inside one.
         const auto calibrate = sg::test::run_schemagate({"migrate"}, env_for(db.url(), dir, "k0"));
-        INFO(all_output(calibrate));
-        REQUIRE(calibrate.exit_code == 0);
+        REQUIRE_MESSAGE(calibrate.exit_code == 0, all_output(calibrate));
         CHECK(not_converged(db.url(), "k0").empty());
         const auto span_ms = static_cast<int>(calibrate.elapsed.count());
         MESSAGE("undisturbed run: " << span_ms << " ms");
@@ -874,6 +873,59 @@ std::vector<BadInput> catalogue() {
             c.cleanup.push_back([holder] { holder->exec("SELECT pg_advisory_unlock_all()"); });
         },
         5, "SCHEMAGATE_LOCK_TIMEOUT");
+
+    // The other commands.
+    add(
+        "validate --offline with a badly named file",
+        [](Case& c) {
+            c.dir.write("V2_add_things.sql", "SELECT 1;\n");
+            c.args = {"validate", "--offline"};
+        },
+        4, "V2_add_things.sql");
+    add(
+        "undo --to that is not a version",
+        [](Case& c) {
+            c.args = {"undo", "--to", "abc"};
+        },
+        2, "--to abc: not a version");
+    add(
+        "new without a usable description",
+        [](Case& c) {
+            c.args = {"new", "--- ///"};
+        },
+        2, "the description needs letters or digits");
+    add(
+        "new with a path in the description",
+        [](Case& c) {
+            c.args = {"new", "../../etc/passwd"};
+        },
+        0, "V2__etc_passwd.sql",
+        [](const Case& c) {
+            return fs::exists(c.dir.path() / "V2__etc_passwd.sql") ? std::string()
+                                                                   : "V2__etc_passwd.sql missing";
+        });
+    add(
+        "status with nothing listening",
+        [](Case& c) {
+            c.env["DATABASE_URL"] =
+                "postgresql://postgres:x@127.0.0.1:" + std::to_string(sg::test::free_port()) +
+                "/db";
+            c.args = {"status"};
+        },
+        3, "database unreachable");
+    add(
+        "healthcheck with nothing listening",
+        [](Case& c) {
+            c.args = {"healthcheck", "--url",
+                      "http://127.0.0.1:" + std::to_string(sg::test::free_port()) + "/readyz"};
+        },
+        1, "connection refused");
+    add(
+        "healthcheck with a URL that is not http",
+        [](Case& c) {
+            c.args = {"healthcheck", "--url", "ftp://x/"};
+        },
+        1, "invalid URL");
     return rows;
 }
 
