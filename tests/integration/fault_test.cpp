@@ -23,6 +23,7 @@
 #include "sidecar/db/connection.hpp"
 #include "sidecar/http/client.hpp"
 #include "sidecar/migrate/lock.hpp"
+#include "sidecar/migrate/sql_lexer.hpp"
 
 #include "tests/integration/fixture.hpp"
 
@@ -519,6 +520,49 @@ TEST_SUITE("fault") {
     }
 
     TEST_CASE(
+        "fault: a crash restart mid CREATE INDEX CONCURRENTLY under run: it repairs and "
+        "gets ready") {
+        TempDatabase db;
+        TempDir dir;
+        dir.write("V1__table.sql",
+                  "CREATE TABLE big (id int, v text);\nINSERT INTO big SELECT g, md5(g::text) FROM "
+                  "generate_series(1, 20000) g;\n");
+        auto env = env_for(db.url(), dir);
+        REQUIRE(sg::test::run_schemagate({"migrate"}, env).exit_code == 0);
+        dir.write("V2__index.sql",
+                  "-- schemagate:no-transaction\nCREATE INDEX CONCURRENTLY big_v ON big (v);\n");
+        auto blocker = sg::db::Connection::open(db.url());
+        blocker->exec("BEGIN");
+        blocker->exec("LOCK TABLE big IN ROW EXCLUSIVE MODE");
+        const auto port = sg::test::free_port();
+        env["SCHEMAGATE_LISTEN"] = "127.0.0.1:" + std::to_string(port);
+        env["DB_INIT_MAX_RETRIES"] = "0";
+        env["DB_INIT_MAX_DELAY"] = "2";
+        sg::test::Process p({sg::test::schemagate_binary(), "run"}, env);
+        const std::string building =
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY%' "
+            "AND wait_event_type = 'Lock'";
+        REQUIRE_MESSAGE(eventually([&] { return q(db.url(), building) == "1"; }, 15s),
+                        p.output_so_far());
+        sg::test::server_ctl("restart-immediate");  // also ends the blocker's transaction
+        CHECK(q(db.url(), "SELECT indisvalid FROM pg_index WHERE indexrelid = 'big_v'::regclass") ==
+              "f");
+        const std::string readyz = "http://127.0.0.1:" + std::to_string(port) + "/readyz";
+        CHECK(eventually([&] { return sg::http::get_status(readyz, 1s).status == 200U; }, 30s));
+        p.signal(SIGTERM);
+        const auto r = p.wait(15s);
+        INFO(all_output(r));
+        check_no_crash(r);
+        CHECK(r.exit_code == 0);
+        CHECK(contains(all_output(r), "dropping the INVALID index"));
+        CHECK(q(db.url(), "SELECT indisvalid FROM pg_index WHERE indexrelid = 'big_v'::regclass") ==
+              "t");
+        CHECK(q(db.url(),
+                "SELECT count(*) FROM schemagate_history WHERE version = '2' AND "
+                "success") == "1");
+    }
+
+    TEST_CASE(
         "fault: an INVALID index left by a failed unique build is reported with file and "
         "index") {
         TempDatabase db;
@@ -547,6 +591,20 @@ TEST_SUITE("fault") {
         CHECK(q(db.url(), "SELECT indisvalid FROM pg_index WHERE indexrelid = 'dup_v'::regclass") ==
               "t");
     }
+}
+
+TEST_CASE("fault: the index a CREATE INDEX CONCURRENTLY statement names, as PostgreSQL reads it") {
+    using sg::migrate::concurrent_index_name;
+    CHECK(concurrent_index_name("CREATE INDEX CONCURRENTLY big_v ON big (v)") == "big_v");
+    CHECK(concurrent_index_name("create unique index concurrently IF NOT EXISTS Big_V on t (v)") ==
+          "big_v");
+    CHECK(concurrent_index_name("CREATE INDEX CONCURRENTLY \"Mixed \"\"q\"\"\" ON t (v)") ==
+          "Mixed \"q\"");
+    CHECK(concurrent_index_name("-- c\nCREATE /* x */ INDEX CONCURRENTLY i2 ON t (v)") == "i2");
+    CHECK_FALSE(concurrent_index_name("CREATE INDEX CONCURRENTLY ON t (v)").has_value());
+    CHECK_FALSE(concurrent_index_name("CREATE INDEX i ON t (v)").has_value());
+    CHECK_FALSE(concurrent_index_name("DROP INDEX CONCURRENTLY i").has_value());
+    CHECK_FALSE(concurrent_index_name("CREATE INDEX CONCURRENTLY").has_value());
 }
 
 // ---- 6. The bad-input catalogue
