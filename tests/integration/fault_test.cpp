@@ -385,6 +385,39 @@ TEST_SUITE("fault") {
         }
     }
 
+    TEST_CASE("fault: a killed runner's backend still working holds the next runner off") {
+        // What a backend whose client was SIGKILLed looks like to the next runner on a server
+        // that does not notice dead clients (before PostgreSQL 14): it still holds the work lock.
+        TempDatabase db;
+        TempDir dir;
+        dir.write("V1__a.sql", "CREATE TABLE after_orphan (id int);\n");
+        auto env = env_for(db.url(), dir);
+        env["SCHEMAGATE_LOCK_TIMEOUT"] = "1s";
+        auto orphan = sg::db::Connection::open(db.url());
+        const std::string key =
+            std::to_string(sg::migrate::work_lock_key(db.name(), "public", "faults"));
+        orphan->exec("SELECT pg_advisory_lock(" + key + ")");
+        const auto held_off = sg::test::run_schemagate({"migrate"}, env, 30s);
+        INFO(all_output(held_off));
+        check_no_crash(held_off);
+        CHECK(held_off.exit_code == 5);
+        CHECK(contains(all_output(held_off), "work lock (an earlier runner's orphaned session)"));
+        CHECK(contains(all_output(held_off), "pid " + std::to_string(orphan->backend_pid())));
+        CHECK(q(db.url(), "SELECT to_regclass('public.after_orphan') IS NULL") == "t");
+        CHECK(advisory_locks(db.url()) == 1);  // only the orphan's: the migration lock went back
+
+        // The orphan ends while the next runner waits: it goes on at once.
+        env["SCHEMAGATE_LOCK_TIMEOUT"] = "30s";
+        sg::test::Process next({sg::test::schemagate_binary(), "migrate"}, env);
+        CHECK(next.wait_for_output("waiting for the work lock", 10s));
+        orphan.reset();
+        const auto r = next.wait(30s);
+        INFO(all_output(r));
+        CHECK(r.exit_code == 0);
+        CHECK(q(db.url(), "SELECT to_regclass('public.after_orphan') IS NOT NULL") == "t");
+        CHECK(eventually([&] { return advisory_locks(db.url()) == 0; }, 3s));
+    }
+
     // ---- 4. Through PgBouncer in transaction pooling mode --------------------------------------
     TEST_CASE(
         "fault: through a transaction-pooling PgBouncer migrate refuses and strands no lock") {
