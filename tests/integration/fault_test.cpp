@@ -1138,3 +1138,46 @@ TEST_CASE("fault: the bad-input catalogue: one clear line, the documented exit c
     }
     MESSAGE("bad-input catalogue passed " << passed << " of " << rows.size());
 }
+
+TEST_CASE("fault: SIGKILL during provisioning (database isolation); the rerun converges") {
+    TempDir dir;
+    dir.write("V1__t.sql", "CREATE TABLE provisioned_t (id int);\n");
+    const std::string admin = sg::test::admin_url();
+    constexpr int kTrials = 6;
+    int killed = 0;
+    for (int trial = 1; trial <= kTrials; ++trial) {
+        CAPTURE(trial);
+        const std::string suffix = std::to_string(::getpid()) + "_" + std::to_string(trial);
+        const std::string service = "fprov" + suffix;
+        const std::string database = "fprovdb" + suffix;
+        const Env env{{"DATABASE_URL", "postgresql://" + service + ":pw-" + suffix +
+                                           "@127.0.0.1:" + port_of_server() + "/" + database},
+                      {"SCHEMAGATE_ADMIN_URL", admin},
+                      {"SCHEMAGATE_SERVICE", service},
+                      {"SCHEMAGATE_ISOLATION", "database"},
+                      {"SCHEMAGATE_ROLE_PASSWORD", "pw-" + suffix},
+                      {"SCHEMAGATE_MIGRATIONS", dir.path().string()},
+                      {"DB_INIT_MAX_RETRIES", "3"},
+                      {"DB_INIT_INITIAL_DELAY", "50ms"}};
+        sg::test::Process p({sg::test::schemagate_binary(), "migrate"}, env);
+        std::this_thread::sleep_for(std::chrono::milliseconds(random_between(20, 400)));
+        p.signal(SIGKILL);
+        if (p.wait(10s).term_signal == SIGKILL) {
+            ++killed;
+        }
+        const auto rerun = sg::test::run_schemagate({"migrate"}, env, 60s);
+        INFO(all_output(rerun));
+        check_no_crash(rerun);
+        CHECK(rerun.exit_code == 0);
+        const std::string url = "postgresql://" + service + ":pw-" + suffix +
+                                "@127.0.0.1:" + port_of_server() + "/" + database;
+        CHECK(q(url, "SELECT count(*) FROM pg_class WHERE relname = 'provisioned_t'") == "1");
+        CHECK(q(url, "SELECT count(*) FROM pg_class WHERE relname = 'schemagate_history'") == "1");
+        CHECK(q(url,
+                "SELECT datdba::regrole::text FROM pg_database WHERE datname = "
+                "current_database()") == service);
+        sg::test::exec(admin, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        sg::test::exec(admin, "DROP ROLE IF EXISTS " + service);
+    }
+    MESSAGE("provisioning SIGKILL trials=" << kTrials << " killed mid-run=" << killed);
+}
