@@ -348,7 +348,7 @@ TEST_SUITE("fault") {
         TempDatabase db;
         TempDir dir;
         dir.write("V1__slow.sql",
-                  "CREATE TABLE slow_a (id int);\nSELECT pg_sleep(1.5);\nCREATE TABLE slow_b (id "
+                  "CREATE TABLE slow_a (id int);\nSELECT pg_sleep(3);\nCREATE TABLE slow_b (id "
                   "int);\n");
         dir.write("V2__next.sql", "CREATE TABLE next_one (id int);\n");
         constexpr int kTrials = 3;
@@ -361,7 +361,8 @@ TEST_SUITE("fault") {
                 [&] {
                     return q(db.url(),
                              "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND "
-                             "query LIKE '%pg_sleep(1.5)%' AND pid <> pg_backend_pid()") == "1";
+                             "query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid() AND datname = "
+                             "current_database()") == "1";
                 },
                 10s));
             sg::test::Process w1({sg::test::schemagate_binary(), "migrate"}, env);
@@ -520,7 +521,7 @@ TEST_SUITE("fault") {
         sg::test::Process p({sg::test::schemagate_binary(), "migrate"}, env);
         const std::string building =
             "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY%' "
-            "AND wait_event_type = 'Lock'";
+            "AND wait_event_type = 'Lock' AND datname = current_database()";
         REQUIRE_MESSAGE(eventually([&] { return q(db.url(), building) == "1"; }, 15s),
                         p.output_so_far());
         p.signal(SIGKILL);
@@ -530,7 +531,8 @@ TEST_SUITE("fault") {
                       "the orphaned CREATE INDEX CONCURRENTLY kept running after its client died");
         (void)q(db.url(),
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE "
-                "'CREATE INDEX CONCURRENTLY%' AND pid <> pg_backend_pid()");
+                "'CREATE INDEX CONCURRENTLY%' AND pid <> pg_backend_pid() AND datname = "
+                "current_database()");
         blocker->exec("ROLLBACK");
         CHECK(q(db.url(), "SELECT indisvalid FROM pg_index WHERE indexrelid = 'big_v'::regclass") ==
               "f");
@@ -574,7 +576,7 @@ TEST_SUITE("fault") {
         sg::test::Process p({sg::test::schemagate_binary(), "run"}, env);
         const std::string building =
             "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY%' "
-            "AND wait_event_type = 'Lock'";
+            "AND wait_event_type = 'Lock' AND datname = current_database()";
         REQUIRE_MESSAGE(eventually([&] { return q(db.url(), building) == "1"; }, 15s),
                         p.output_so_far());
         sg::test::server_ctl("restart-immediate");  // also ends the blocker's transaction
