@@ -176,6 +176,13 @@ std::vector<StatusEntry> describe(const MigrationSet& files,
             e.installed_on = row->installed_on;
             e.execution_ms = row->execution_ms;
             e.error = row->error;
+            if (!row->success && e.error.empty() && row->statements_done) {
+                // A no-transaction file whose runner never came back to record how it ended
+                // (killed, or its server went away): say where the next run resumes.
+                e.error = "interrupted after " + std::to_string(*row->statements_done) +
+                          " statement(s) were recorded; the next run resumes at statement " +
+                          std::to_string(*row->statements_done + 1);
+            }
         }
         if (row == nullptr) {
             const bool baselined =

@@ -538,6 +538,11 @@ TEST_SUITE("fault") {
               "f");
         CHECK(q(db.url(), "SELECT statements_done FROM schemagate_history WHERE version = '2'") ==
               "1");
+        const auto status = sg::test::run_schemagate({"status"}, env, 30s);
+        CHECK(status.exit_code == 0);
+        CHECK(contains(status.out,
+                       "interrupted after 1 statement(s) were recorded; the next run "
+                       "resumes at statement 2"));
 
         const auto again = sg::test::run_schemagate({"migrate"}, env, 60s);
         INFO(all_output(again));
