@@ -16,7 +16,11 @@
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -711,6 +715,53 @@ std::string port_of_server() {
     return port != nullptr ? port : "5432";
 }
 
+// A TCP listener on 127.0.0.1 that is not PostgreSQL: `silent` completes handshakes (the kernel
+// does) and never says a word; otherwise it answers every connection with an HTTP error.
+class FakeServer {
+  public:
+    explicit FakeServer(bool silent) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        REQUIRE(fd_ >= 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        REQUIRE(::listen(fd_, 64) == 0);
+        socklen_t len = sizeof addr;
+        REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+        port_ = ntohs(addr.sin_port);
+        if (!silent) {
+            thread_ = std::jthread([this](const std::stop_token& stop) {
+                while (!stop.stop_requested()) {
+                    pollfd p{fd_, POLLIN, 0};
+                    if (::poll(&p, 1, 100) <= 0) {
+                        continue;
+                    }
+                    const int c = ::accept(fd_, nullptr, nullptr);
+                    if (c < 0) {
+                        continue;
+                    }
+                    constexpr std::string_view kAnswer = "HTTP/1.1 400 Bad Request\r\n\r\n";
+                    (void)::send(c, kAnswer.data(), kAnswer.size(), MSG_NOSIGNAL);
+                    ::close(c);
+                }
+            });
+        }
+    }
+    ~FakeServer() {
+        thread_ = {};  // requests stop and joins
+        ::close(fd_);
+    }
+    FakeServer(const FakeServer&) = delete;
+    FakeServer& operator=(const FakeServer&) = delete;
+    [[nodiscard]] std::uint16_t port() const { return port_; }
+
+  private:
+    int fd_ = -1;
+    std::uint16_t port_ = 0;
+    std::jthread thread_;
+};
+
 std::vector<BadInput> catalogue() {
     std::vector<BadInput> rows;
     const auto add = [&rows](std::string name, std::function<void(Case&)> setup, int exit_code,
@@ -959,6 +1010,29 @@ std::vector<BadInput> catalogue() {
             c.env["DB_INIT_MAX_RETRIES"] = "2";
         },
         3, "DB_INIT_MAX_RETRIES");
+    add(
+        "a listener that never answers (black hole)",
+        [](Case& c) {
+            auto fake = std::make_shared<FakeServer>(true);
+            c.env["DATABASE_URL"] =
+                "postgresql://postgres:x@127.0.0.1:" + std::to_string(fake->port()) +
+                "/db?sslmode=disable";
+            c.env["DB_INIT_TIMEOUT"] = "1";
+            c.env["DB_INIT_MAX_RETRIES"] = "2";
+            c.cleanup.push_back([fake] {});
+        },
+        3, "timeout expired");
+    add(
+        "a listener that is not PostgreSQL (answers HTTP)",
+        [](Case& c) {
+            auto fake = std::make_shared<FakeServer>(false);
+            c.env["DATABASE_URL"] =
+                "postgresql://postgres:x@127.0.0.1:" + std::to_string(fake->port()) +
+                "/db?sslmode=disable";
+            c.env["DB_INIT_MAX_RETRIES"] = "2";
+            c.cleanup.push_back([fake] {});
+        },
+        3, "expected authentication request from server");
     add(
         "lock held by someone else past SCHEMAGATE_LOCK_TIMEOUT",
         [](Case& c) {
