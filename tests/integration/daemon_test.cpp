@@ -453,6 +453,8 @@ TEST_CASE("run: passwords appear in no log line and no HTTP answer") {
         CHECK(r.exit_code == 0);
         check_clean(r.out + r.err, "log of a successful run");
         CHECK((r.out + r.err).find(role) != std::string::npos);  // the log did name the role
+        CHECK((r.out + r.err).find("role_password=set") != std::string::npos);
+        CHECK((r.out + r.err).find("admin=\"postgresql://postgres:****@") != std::string::npos);
     }
     {
         // A wrong password: initialisation fails at once, saying so without the password.
@@ -542,7 +544,7 @@ TEST_CASE("run: SCHEMAGATE_LOG_FORMAT=json writes one valid JSON object per line
     std::string line;
     int count = 0;
     bool saw_error = false;
-    bool saw_ready_banner = false;
+    bool saw_banner = false;
     std::set<std::string> levels;
     while (std::getline(lines, line)) {
         CAPTURE(line);
@@ -559,12 +561,17 @@ TEST_CASE("run: SCHEMAGATE_LOG_FORMAT=json writes one valid JSON object per line
             saw_error = true;
         }
         if (j["msg"].get<std::string>().find("starting") != std::string::npos) {
-            saw_ready_banner = true;
+            // The banner: its settings become fields.
+            saw_banner = true;
+            CHECK(j["fields"]["command"] == "run");
+            CHECK(j["fields"]["log_format"] == "json");
+            CHECK(j["fields"]["libpq"].get<std::string>().size() >= 2);
+            CHECK(j["fields"]["database"].get<std::string>().find("****") != std::string::npos);
         }
     }
     CHECK(count >= 5);
     CHECK(saw_error);  // the server's message, quotes and newline included, inside valid JSON
-    CHECK(saw_ready_banner);
+    CHECK(saw_banner);
     CHECK(levels.contains("info"));
     CHECK(levels.contains("error"));
 }
