@@ -100,8 +100,11 @@ ServerFacts Engine::connect_session() {
         conn_.literal(search_path) + ", false)" +
         // PostgreSQL 14+: a backend whose client died (killed runner, lost network) abandons its
         // statement within a second instead of finishing and committing it unobserved.
+        // It may also wait idle for the lock for minutes: a role's idle_session_timeout must not
+        // end it meanwhile.
         (conn_.server_version() >= 140000
-             ? std::string(", set_config('client_connection_check_interval', '1000', false)")
+             ? std::string(", set_config('client_connection_check_interval', '1000', false), "
+                           "set_config('idle_session_timeout', '0', false)")
              : std::string()));
     const auto& r = rows.at(0);
     if (r[3] == "t") {

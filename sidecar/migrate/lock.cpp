@@ -54,7 +54,11 @@ LockResult MigrationLock::acquire(std::chrono::milliseconds timeout, wait::Stop&
     // A pooler hands libpq its own backend key, so the server's pid differs. Checked before the
     // lock is ever taken: through transaction pooling it could be stranded on a server
     // connection that another client gets next.
-    if (conn_.value("SELECT pg_backend_pid()") != std::to_string(conn_.backend_pid())) {
+    // The lock connection sits idle while the holder migrates: a role's or database's
+    // idle_session_timeout (PostgreSQL 14+) would end it and silently free the lock.
+    const std::string keep_idle =
+        conn_.server_version() >= 140000 ? ", set_config('idle_session_timeout', '0', false)" : "";
+    if (conn_.value("SELECT pg_backend_pid()" + keep_idle) != std::to_string(conn_.backend_pid())) {
         return LockResult::kPooled;
     }
     const std::string try_sql = "SELECT pg_try_advisory_lock(" + std::to_string(key_) + ")";

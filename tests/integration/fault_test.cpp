@@ -423,6 +423,29 @@ TEST_SUITE("fault") {
         CHECK(eventually([&] { return advisory_locks(db.url()) == 0; }, 3s));
     }
 
+    TEST_CASE("fault: a role's idle_session_timeout neither frees the lock nor ends a waiter") {
+        TempDatabase db;
+        TempDir dir;
+        dir.write("V1__slow.sql", "SELECT pg_sleep(2.5);\nCREATE TABLE idle_ok (id int);\n");
+        sg::test::exec(db.url(),
+                       "DROP ROLE IF EXISTS sg_fault_idle; CREATE ROLE sg_fault_idle "
+                       "LOGIN SUPERUSER PASSWORD 'idle-pw'; ALTER ROLE sg_fault_idle SET "
+                       "idle_session_timeout = '1s'");
+        auto env = env_for(db.url_as("sg_fault_idle", "idle-pw"), dir);
+        sg::test::Process first({sg::test::schemagate_binary(), "migrate"}, env);
+        sg::test::Process second({sg::test::schemagate_binary(), "migrate"}, env);
+        for (auto* p : {&first, &second}) {
+            const auto r = p->wait(60s);
+            INFO(all_output(r));
+            check_no_crash(r);
+            CHECK(r.exit_code == 0);
+            CHECK_FALSE(contains(all_output(r), "not held at release"));
+        }
+        CHECK(q(db.url(), "SELECT count(*) FROM schemagate_history WHERE success") == "1");
+        CHECK(eventually([&] { return advisory_locks(db.url()) == 0; }, 3s));
+        sg::test::exec(db.url(), "DROP OWNED BY sg_fault_idle; DROP ROLE sg_fault_idle");
+    }
+
     // ---- 4. Through PgBouncer in transaction pooling mode --------------------------------------
     TEST_CASE(
         "fault: through a transaction-pooling PgBouncer migrate refuses and strands no lock") {
