@@ -15,6 +15,9 @@
 # Settings: SCHEMAGATE_IMAGE (default schemagate:local) names the image built and used;
 # E2E_COMPOSE overrides the compose command ("docker compose" or "docker-compose");
 # E2E_BUILD=0 uses that image as it is instead of building it from the work tree first.
+# Everything below is one { } block, read whole before it runs: editing this file while a test
+# runs cannot change that run.
+{
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -56,6 +59,7 @@ fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/sge2e.XXXXXX")"
 projects=()
 pids=()
+derived_images=()
 cleanup() {
   local rc=$? p
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -67,6 +71,7 @@ cleanup() {
     docker network ls -q --filter "label=com.docker.compose.project=$p" | xargs -r docker network rm >/dev/null 2>&1 || true
     docker volume ls -q --filter "label=com.docker.compose.project=$p" | xargs -r docker volume rm >/dev/null 2>&1 || true
   done
+  for p in "${derived_images[@]}"; do docker image rm -f "$p" >/dev/null 2>&1 || true; done
   rm -rf "$work"
   exit "$rc"
 }
@@ -80,6 +85,13 @@ compose() {
   while [[ "$1" != "--" ]]; do files+=(-f "$1"); shift; done
   shift
   "${compose_cmd[@]}" --project-directory "$repo" -p "$project" "${files[@]}" "$@"
+}
+# compose_within <seconds> <compose arguments as above>: the same, killed after that long.
+compose_script() { printf '%s; %s; compose "$@"' "$(declare -p repo compose_cmd)" "$(declare -f compose)"; }
+compose_within() {
+  local limit="$1"
+  shift
+  timeout "$limit" bash -c "$(compose_script)" compose "$@"
 }
 
 # Container ids of one service of one project (all states), by compose's labels.
@@ -195,6 +207,27 @@ else
   fail "(e) 'schemagate version' failed in the image: $out"
 fi
 
+# The two ways to ship migrations: mounted at /migrations, or COPY'd into a derived image.
+for s in "${services[@]}"; do
+  n_sql="$(find "$repo/schemas/$s" -name '*.sql' -type f | wc -l)"
+  out="$(docker run --rm --read-only --network none -v "$repo/schemas/$s:/migrations:ro" "$image" validate --offline 2>&1 || true)"
+  [[ "$out" == "ok: $n_sql file(s) valid in /migrations" ]] && ok "(e) schemas/$s mounted at /migrations: $out" ||
+    fail "(e) validate --offline of schemas/$s ($n_sql .sql files): $out"
+done
+derived="sge2e-derived:$$"
+mkdir -p "$work/derived"
+cp -a "$repo/schemas/auth" "$work/derived/auth"
+printf 'FROM %s\nCOPY auth/ /migrations/\n' "$image" >"$work/derived/Dockerfile"
+if docker build --force-rm -q -t "$derived" "$work/derived" >"$work/derived.log" 2>&1; then
+  derived_images+=("$derived")
+  out="$(docker run --rm --read-only --network none "$derived" validate --offline 2>&1 || true)"
+  n_sql="$(find "$repo/schemas/auth" -name '*.sql' -type f | wc -l)"
+  [[ "$out" == "ok: $n_sql file(s) valid in /migrations" ]] && ok "(e) derived image FROM $image + COPY schemas/auth: $out" ||
+    fail "(e) derived image: validate --offline said: $out"
+else
+  fail "(e) building a derived image FROM $image failed: $(tail -n 5 "$work/derived.log")"
+fi
+
 # --- stack A: compose.yaml, cart-schema x3 --------------------------------------------------------------
 A="${prefix}a"
 projects+=("$A")
@@ -202,7 +235,7 @@ record_events "$A" "$work/events-a"
 sleep 1 # docker events is subscribed before anything starts
 log "stack A: up -d with cart-schema scaled to 3"
 up_start=$SECONDS
-if ! timeout 600 compose "$A" -- up -d --no-build --scale cart-schema=3 >"$work/up-a.log" 2>&1; then
+if ! compose_within 600 "$A" -- up -d --no-build --scale cart-schema=3 >"$work/up-a.log" 2>&1; then
   cat "$work/up-a.log" >&2
   dump_project "$A"
   die "stack A: compose up failed"
@@ -234,8 +267,8 @@ for s in "${services[@]}"; do
     fi
     ((h > latest_healthy)) && latest_healthy=$h
     # From the health log: the probes it still holds, and whether one ended before the start.
-    probes="$(docker inspect -f '{{range .State.Health.Log}}{{.ExitCode}}@{{.End}} {{end}}' "$sc")"
-    log "     (a) $s-schema ${sc:0:12}: first healthy $(date -u -d "@${h:0:10}.${h:10}" +%T.%3N), health log now: $(for p in $probes; do printf '%s@%s ' "${p%%@*}" "$(date -u -d "${p#*@}" +%T.%3N)"; done)"
+    probes="$(docker inspect -f '{{range .State.Health.Log}}exit {{.ExitCode}} at {{.End.UTC.Format "15:04:05.000"}}, {{end}}' "$sc")"
+    log "     (a) $s-schema ${sc:0:12}: first healthy $(date -u -d "@${h:0:10}.${h:10}" +%T.%3N); health log now: ${probes%, }"
   done
   if ((start_events != 1)); then
     fail "(a) $s was started $start_events times (want exactly once)"
@@ -248,7 +281,7 @@ for s in "${services[@]}"; do
   who="$(grep -o 'connecting as .*' <<<"$svc_log" | head -n1 || true)"
   found="$(grep -o 'found [0-9]* tables: .*' <<<"$svc_log" || true)"
   want=$(($(grep -ho 'CREATE TABLE ${schema}\.[a-z_]*' "$repo/schemas/$s"/V*.sql | sort -u | wc -l) + 1))
-  if [[ "$who" == "connecting as $s to database ${s}_db, schema public" ]] &&
+  if [[ "$who" == "connecting as $s to database ${s}_db, schema $s" ]] &&
     [[ "$found" =~ ^found\ ([0-9]+)\ tables ]] && ((BASH_REMATCH[1] == want)) && [[ "$found" == *schemagate_history=* ]]; then
     ok "(a) $s, $who, $found"
   else
@@ -260,10 +293,10 @@ done
 n_replicas="$(cids "$A" cart-schema | wc -l)"
 [[ "$n_replicas" -eq 3 ]] || fail "(d) expected 3 cart-schema replicas, found $n_replicas"
 v_files="$(count_files "$repo/schemas/cart" 'V*__*.sql')"
-dupes="$(sql "$A" cart_db "SELECT coalesce(string_agg(version || ' x' || n, ', '), '') FROM (SELECT version, count(*) AS n FROM schemagate_history WHERE type = 'versioned' AND success GROUP BY version HAVING count(*) <> 1) d")"
-applied="$(sql "$A" cart_db "SELECT count(DISTINCT version) FROM schemagate_history WHERE type = 'versioned' AND success")"
-failed_rows="$(sql "$A" cart_db "SELECT count(*) FROM schemagate_history WHERE NOT success")"
-other="$(sql "$A" cart_db "SELECT string_agg(type || '=' || n, ' ' ORDER BY type) FROM (SELECT type, count(*) AS n FROM schemagate_history GROUP BY type) t")"
+dupes="$(sql "$A" cart_db "SELECT coalesce(string_agg(version || ' x' || n, ', '), '') FROM (SELECT version, count(*) AS n FROM cart.schemagate_history WHERE type = 'versioned' AND success GROUP BY version HAVING count(*) <> 1) d")"
+applied="$(sql "$A" cart_db "SELECT count(DISTINCT version) FROM cart.schemagate_history WHERE type = 'versioned' AND success")"
+failed_rows="$(sql "$A" cart_db "SELECT count(*) FROM cart.schemagate_history WHERE NOT success")"
+other="$(sql "$A" cart_db "SELECT string_agg(type || '=' || n, ' ' ORDER BY type) FROM (SELECT type, count(*) AS n FROM cart.schemagate_history GROUP BY type) t")"
 if [[ -z "$dupes" && "$applied" -eq "$v_files" && "$failed_rows" -eq 0 ]]; then
   ok "(d) 3 cart-schema replicas: each of $v_files versioned migrations applied exactly once (history: $other)"
 else
@@ -273,8 +306,21 @@ for sc in $(cids "$A" cart-schema); do
   body="$(http_get "$A" "$(ip_of "$sc")" /readyz || true)"
   [[ "$body" == "HTTP/1."?" 200"* ]] || fail "(d) replica ${sc:0:12} /readyz: $(head -n1 <<<"$body")"
 done
-waited="$(for sc in $(cids "$A" cart-schema); do docker logs "$sc" 2>&1; done | grep -ci 'lock' || true)"
-log "     (d) replica log lines mentioning the lock: $waited"
+# From the replicas' own logs: together they applied each versioned file once.
+per_replica=""
+total_lines=0
+for sc in $(cids "$A" cart-schema); do
+  n="$(docker logs "$sc" 2>&1 | grep -c 'applied migration version=' || true)"
+  total_lines=$((total_lines + n))
+  per_replica+="${sc:0:12} applied $n ($(docker logs "$sc" 2>&1 | grep -o 'migrate finished applied=[0-9]*' | head -n1)); "
+done
+if ((total_lines == v_files)); then
+  ok "(d) the replicas' logs: $per_replica$total_lines 'applied migration' lines in all"
+else
+  fail "(d) the replicas' logs hold $total_lines 'applied migration' lines for $v_files files: $per_replica"
+fi
+waited="$(for sc in $(cids "$A" cart-schema); do docker logs "$sc" 2>&1; done | grep -i 'lock' | head -n 3 | tr -s '\n' ' ' || true)"
+log "     (d) replica log lines mentioning the lock: ${waited:-none}"
 
 # (e) the running sidecars: uid 65532, read-only root filesystem, nothing written.
 for s in "${services[@]}"; do
@@ -291,20 +337,24 @@ for s in "${services[@]}"; do
 done
 
 # (b) restarting a sidecar re-runs initialisation and applies nothing.
-before="$(sql "$A" auth_db "SELECT count(*) || '/' || max(rank) FROM schemagate_history")"
+before="$(sql "$A" auth_db "SELECT count(*) || '/' || max(rank) FROM auth.schemagate_history")"
 sc="$(cid "$A" auth-schema)"
 started_before="$(docker inspect -f '{{.State.StartedAt}}' "$sc")"
 restart_start=$SECONDS
-timeout 120 compose "$A" -- restart -t 10 auth-schema >/dev/null 2>&1 || fail "(b) compose restart auth-schema failed"
+compose_within 120 "$A" -- restart -t 10 auth-schema >/dev/null 2>&1 || fail "(b) compose restart auth-schema failed"
 restarted() { [[ "$(docker inspect -f '{{.State.StartedAt}}' "$sc")" != "$started_before" && "$(health_of "$sc")" == healthy ]]; }
 if wait_for 120 "(b) auth-schema healthy again after restart" restarted; then
-  after="$(sql "$A" auth_db "SELECT count(*) || '/' || max(rank) FROM schemagate_history")"
+  after="$(sql "$A" auth_db "SELECT count(*) || '/' || max(rank) FROM auth.schemagate_history")"
   health="$(http_get "$A" auth-schema /health | tr -d '\r' | sed -n '/^{/,$p')"
-  restart_logs="$(docker logs --since "$(docker inspect -f '{{.State.StartedAt}}' "$sc")" "$sc" 2>&1 | wc -l)"
-  if [[ "$before" == "$after" ]] && ((restart_logs > 0)) && grep -Eq '"phase" *: *"ready"' <<<"$health" && grep -Eq '"pending" *: *0' <<<"$health"; then
-    ok "(b) auth-schema restarted, healthy again in $((SECONDS - restart_start))s, history rows/max rank unchanged ($after), $restart_logs log lines, /health ready with 0 pending"
+  restart_log="$(docker logs --since "$(docker inspect -f '{{.State.StartedAt}}' "$sc")" "$sc" 2>&1)"
+  # Initialisation ran again (provisioning checked, migrations planned, verify run) and applied nothing.
+  if [[ "$before" == "$after" ]] && grep -q 'everything already in place' <<<"$restart_log" &&
+    grep -q 'migrate finished applied=0 ' <<<"$restart_log" && grep -q 'verified checks=' <<<"$restart_log" &&
+    ! grep -q 'applied migration' <<<"$restart_log" &&
+    grep -Eq '"phase" *: *"ready"' <<<"$health" && grep -Eq '"pending" *: *0' <<<"$health"; then
+    ok "(b) auth-schema restarted, healthy again in $((SECONDS - restart_start))s, history rows/max rank unchanged ($after); its log: $(grep -o 'provisioning: everything already in place\|migrate finished applied=[^ ]* skipped=[^ ]*\|verified checks=[0-9]*' <<<"$restart_log" | tr '\n' ';')"
   else
-    fail "(b) after restart: history $before -> $after; /health: $health"
+    fail "(b) after restart: history $before -> $after; /health: $health; log since restart: $restart_log"
   fi
   status="$(docker exec "$sc" /schemagate status 2>&1 || true)"
   if grep -Eqi 'pending|failed|mismatch|missing' <<<"$status"; then
@@ -316,7 +366,7 @@ fi
 if ((failures > 0)); then dump_project "$A"; fi
 
 log "stack A: down"
-timeout 120 compose "$A" -- down -v -t 5 >/dev/null 2>&1 || true
+compose_within 120 "$A" -- down -v -t 5 >/dev/null 2>&1 || true
 
 # --- stack B: a broken migration in promotion -----------------------------------------------------------
 B="${prefix}b"
@@ -339,7 +389,8 @@ record_events "$B" "$work/events-b"
 sleep 1
 log "stack B: up -d with a broken V99 in promotion (compose waits on promotion-schema; run in background)"
 up_start=$SECONDS
-timeout 600 compose "$B" "$work/broken.yaml" -- up -d --no-build >"$work/up-b.log" 2>&1 &
+# A simple command in the background: $! is timeout itself, which passes a kill on to compose.
+timeout 600 bash -c "$(compose_script)" compose "$B" "$work/broken.yaml" -- up -d --no-build >"$work/up-b.log" 2>&1 &
 up_b=$!
 pids+=("$up_b")
 promotion_failed() { http_get "$B" promotion-schema /health | grep -Eq '"phase" *: *"failed"'; }
@@ -351,6 +402,13 @@ if wait_for 180 "stack B: auth, product, cart ready" all_ready "$B" auth product
     ok "(c) promotion-schema /health says why: $(tr -s ' \n' ' ' <<<"$health" | cut -c1-400)"
   else
     fail "(c) promotion-schema /health does not name V99 and the error: $health"
+  fi
+  want_good="$(count_files "$repo/schemas/promotion" 'V*__*.sql')"
+  counts="$(grep -o '"migrations" *: *{[^}]*}' <<<"$health" | tr -d ' ' || true)"
+  if [[ "$counts" == *"\"applied\":$want_good,"* && "$counts" == *'"pending":1'[,}]* ]]; then
+    ok "(c) promotion-schema /health counts the $want_good good files as applied and V99 as pending: $counts"
+  else
+    fail "(c) promotion-schema /health counts: $counts (want applied $want_good, pending 1)"
   fi
   readyz="$(http_get "$B" promotion-schema /readyz | head -n1 | tr -d '\r')"
   [[ "$readyz" == *" 503"* ]] && ok "(c) promotion-schema /readyz: $readyz" || fail "(c) promotion-schema /readyz: $readyz"
@@ -366,9 +424,9 @@ if wait_for 180 "stack B: auth, product, cart ready" all_ready "$B" auth product
   else
     fail "(c) promotion is running although its migrations are broken"
   fi
-  leftover="$(sql "$B" promotion_db "SELECT to_regclass('public.half_applied') IS NOT NULL")"
+  leftover="$(sql "$B" promotion_db "SELECT to_regclass('promotion.half_applied') IS NOT NULL")"
   [[ "$leftover" == f ]] && ok "(c) the failed V99 left no half-applied table behind" || fail "(c) V99's table survived the failed migration"
-  good="$(sql "$B" promotion_db "SELECT count(*) FROM schemagate_history WHERE type = 'versioned' AND success")"
+  good="$(sql "$B" promotion_db "SELECT count(*) FROM promotion.schemagate_history WHERE type = 'versioned' AND success")"
   want="$(count_files "$repo/schemas/promotion" 'V*__*.sql')"
   [[ "$good" -eq "$want" ]] && ok "(c) the $want good promotion migrations before V99 were applied" ||
     fail "(c) $good of the $want good promotion migrations applied"
@@ -385,7 +443,7 @@ else
 fi
 ((failures > 0)) && dump_project "$B"
 log "stack B: down"
-timeout 120 compose "$B" "$work/broken.yaml" -- down -v -t 5 >/dev/null 2>&1 || true
+compose_within 120 "$B" "$work/broken.yaml" -- down -v -t 5 >/dev/null 2>&1 || true
 
 # --- stack C: schema-per-service ------------------------------------------------------------------------
 C="${prefix}c"
@@ -393,16 +451,18 @@ projects+=("$C")
 override="$repo/docker/compose.schema-per-service.yaml"
 log "stack C: up -d with docker/compose.schema-per-service.yaml"
 up_start=$SECONDS
-if timeout 600 compose "$C" "$override" -- up -d --no-build >"$work/up-c.log" 2>&1 &&
+if compose_within 600 "$C" "$override" -- up -d --no-build >"$work/up-c.log" 2>&1 &&
   wait_for 180 "stack C: every demo service ready" all_ready "$C" "${services[@]}"; then
   log "stack C: all services ready $((SECONDS - up_start))s after 'up'"
   for s in "${services[@]}"; do
     row="$(sql "$C" commerce "SELECT pg_get_userbyid(n.nspowner) || ' ' || (to_regclass('$s.schemagate_history') IS NOT NULL) || ' ' || (SELECT count(*) FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind = 'r') FROM pg_namespace n WHERE n.nspname = '$s'")"
-    found="$(docker logs "$(cid "$C" "$s")" 2>&1 | grep -o 'schema [a-z]*$' | head -n1 || true)"
-    if [[ "$row" =~ ^$s\ t\ ([0-9]+)$ && "$found" == "schema $s" ]]; then
-      ok "(f) schema $s in database commerce, owned by role $s, ${BASH_REMATCH[1]} tables; the service sees 'schema $s'"
+    svc_log="$(docker logs "$(cid "$C" "$s")" 2>&1)"
+    who="$(grep -o 'connecting as .*' <<<"$svc_log" | head -n1 || true)"
+    found="$(grep -o 'schema [a-z]*$' <<<"$who" || true)"
+    if [[ "$row" =~ ^$s\ true\ ([0-9]+)$ && "$found" == "schema $s" && "$who" == "connecting as $s to database commerce, schema $s" ]]; then
+      ok "(f) schema $s in database commerce, owned by role $s, ${BASH_REMATCH[1]} tables with the history; the service: $who, $(grep -o 'found [0-9]* tables' <<<"$svc_log")"
     else
-      fail "(f) schema $s: owner/history/tables='$row', service log: '$found'"
+      fail "(f) schema $s: owner/history/tables='$row', service log: '$who'"
     fi
   done
   dbs="$(sql "$C" postgres "SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database WHERE datname LIKE '%\_db'")"
@@ -418,3 +478,5 @@ if ((failures > 0)); then
   exit 1
 fi
 log "all end-to-end assertions held; image $image_size; wall time $((SECONDS - t0))s (cleanup follows)"
+exit 0
+}
