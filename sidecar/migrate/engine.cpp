@@ -187,6 +187,11 @@ std::optional<Outcome> Engine::ensure_history() {
                 options_.schema + "\" as role \"" + facts_.user +
                 "\": permission denied; set SCHEMAGATE_ADMIN_URL so schemagate provisions "
                 "it, or grant CREATE to the role";
+        } else if (e.sqlstate == "25006") {
+            o.message = std::string("cannot create the history table: ") + e.what() +
+                        "; transactions of role \"" + facts_.user +
+                        "\" are read-only (default_transaction_read_only): point DATABASE_URL at "
+                        "the primary, or turn the setting off for this role or database";
         } else {
             o.message = std::string("cannot create the history table: ") + e.what();
         }

@@ -1007,6 +1007,18 @@ std::vector<BadInput> catalogue() {
         },
         1, "the role lacks a privilege", only("ok_table"));
 
+    add(
+        "role whose transactions are read-only by default",
+        [](Case& c) {
+            sg::test::exec(c.db.url(),
+                           "DROP ROLE IF EXISTS sg_fault_ro; CREATE ROLE sg_fault_ro LOGIN "
+                           "SUPERUSER PASSWORD 'ro-pw'; ALTER ROLE sg_fault_ro SET "
+                           "default_transaction_read_only = on");
+            c.env["DATABASE_URL"] = c.db.url_as("sg_fault_ro", "ro-pw");
+            c.cleanup.push_back([&c] { sg::test::exec(c.db.url(), "DROP ROLE sg_fault_ro"); });
+        },
+        1, "are read-only (default_transaction_read_only): point DATABASE_URL at the primary");
+
     // Connection: exit 3 (5 for the lock), nothing applied.
     add(
         "wrong password",
