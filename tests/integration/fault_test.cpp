@@ -390,6 +390,31 @@ TEST_SUITE("fault") {
         }
     }
 
+    TEST_CASE(
+        "fault: a frozen lock holder (SIGSTOP): the waiter times out naming it; thawed, it "
+        "finishes") {
+        TempDatabase db;
+        TempDir dir;
+        dir.write("V1__slow.sql", "SELECT pg_sleep(1);\nCREATE TABLE thawed (id int);\n");
+        auto env = env_for(db.url(), dir);
+        sg::test::Process holder({sg::test::schemagate_binary(), "migrate"}, env);
+        REQUIRE(eventually([&] { return advisory_locks(db.url()) == 2; }, 10s));  // both locks
+        holder.signal(SIGSTOP);
+        env["SCHEMAGATE_LOCK_TIMEOUT"] = "2s";
+        const auto waiter = sg::test::run_schemagate({"migrate"}, env, 30s);
+        INFO(all_output(waiter));
+        check_no_crash(waiter);
+        CHECK(waiter.exit_code == 5);
+        CHECK(contains(all_output(waiter), "waiting for the migration lock holder=\"pid "));
+        CHECK(contains(all_output(waiter), "schemagate-faults"));
+        holder.signal(SIGCONT);
+        const auto r = holder.wait(30s);
+        INFO(all_output(r));
+        CHECK(r.exit_code == 0);
+        CHECK(q(db.url(), "SELECT count(*) FROM schemagate_history WHERE success") == "1");
+        CHECK(q(db.url(), "SELECT count(*) FROM schemagate_history WHERE NOT success") == "0");
+    }
+
     TEST_CASE("fault: a killed runner's backend still working holds the next runner off") {
         // What a backend whose client was SIGKILLed looks like to the next runner on a server
         // that does not notice dead clients (before PostgreSQL 14): it still holds the work lock.
