@@ -29,6 +29,7 @@ using std::chrono::milliseconds;
 constexpr milliseconds kHealthInterval{1000};
 constexpr milliseconds kStopGrace{4000};
 constexpr std::chrono::seconds kProbeConnectTimeout{3};
+constexpr int kMaxHandlerFailures = 1000;
 
 void fail_and_wait(State& state, wait::Stop& stop, const std::string& message) {
     spdlog::error("initialisation failed: {}; staying up, unready, until restarted", message);
@@ -103,6 +104,21 @@ void work(const config::Config& config, State& state, wait::Stop& stop) {
             break;
         }
     }
+}
+
+// Runs the io_context until it stops. A handler that throws (out of memory, say) loses its
+// connection, not the server: Asio allows run() again after an exception. False when handlers
+// keep failing.
+bool run_io(asio::io_context& io) {
+    for (int failures = 0; failures <= kMaxHandlerFailures; ++failures) {
+        try {
+            io.run();
+            return true;
+        } catch (const std::exception& e) {
+            spdlog::error("http handler failed: {}", e.what());
+        }
+    }
+    return false;
 }
 
 // The effective settings, secrets masked (a role password is only said to be set).
@@ -206,7 +222,17 @@ int run_daemon(const config::Config& config) {
             signals.async_wait(on_signal);
         };
     signals.async_wait(on_signal);
-    io.run();
+    if (!run_io(io)) {
+        spdlog::critical("the HTTP server keeps failing; exiting so that it is restarted");
+        state->update([](Snapshot& s) { s.stopping = true; });
+        stop.request();
+        const auto until = std::chrono::steady_clock::now() + kStopGrace;
+        while (!worker_done && std::chrono::steady_clock::now() < until) {
+            std::this_thread::sleep_for(milliseconds(20));
+        }
+        spdlog::default_logger()->flush();
+        std::_Exit(1);
+    }
 
     if (!worker_done) {
         // Stuck in a connect attempt that cannot be interrupted: exiting closes its socket.

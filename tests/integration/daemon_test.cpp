@@ -557,7 +557,7 @@ TEST_CASE("run: SCHEMAGATE_LOG_FORMAT=json writes one valid JSON object per line
         CHECK(j["service"] == "json-svc");
         CHECK(j["fields"].is_object());
         levels.insert(j["level"].get<std::string>());
-        if (j.dump().find("second \\\"quoted\\\" line") != std::string::npos) {
+        if (j.dump().find(R"(second \"quoted\" line)") != std::string::npos) {
             saw_error = true;
         }
         if (j["msg"].get<std::string>().find("starting") != std::string::npos) {
