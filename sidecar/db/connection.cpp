@@ -50,6 +50,15 @@ std::optional<std::size_t> error_line(std::string_view message) {
 
 }  // namespace
 
+std::string lost_message(std::string_view message) {
+    // libpqxx says this when libpq already knew the connection was gone (the server restarted
+    // or crashed, or ended the session) before the query was sent.
+    if (message.find("not connected") != std::string_view::npos) {
+        return "the connection was closed (the server restarted or crashed, or ended the session)";
+    }
+    return one_line(message);
+}
+
 std::string one_line(std::string_view message) {
     // Keep the primary message and DETAIL/HINT; drop libpq's LINE/caret excerpt.
     std::string out;
@@ -146,7 +155,7 @@ Rows Connection::query(const std::string& sql) {
         }
         return rows;
     } catch (const pqxx::broken_connection& e) {
-        throw ConnectionLost(one_line(e.what()));
+        throw ConnectionLost(lost_message(e.what()));
     } catch (const pqxx::insufficient_privilege& e) {
         // libpqxx 6.4 throws this one without its SQLSTATE.
         throw SqlError(one_line(e.what()), "42501", error_line(e.what()));
@@ -182,11 +191,19 @@ std::optional<std::string> Connection::value(const std::string& sql) {
 }
 
 std::string Connection::literal(std::string_view text) {
-    return impl_->conn.quote(std::string(text));
+    try {
+        return impl_->conn.quote(std::string(text));
+    } catch (const pqxx::broken_connection& e) {
+        throw ConnectionLost(lost_message(e.what()));
+    }
 }
 
 std::string Connection::identifier(std::string_view name) {
-    return impl_->conn.quote_name(std::string(name));
+    try {
+        return impl_->conn.quote_name(std::string(name));
+    } catch (const pqxx::broken_connection& e) {
+        throw ConnectionLost(lost_message(e.what()));
+    }
 }
 
 void Connection::cancel() noexcept {

@@ -90,4 +90,8 @@ class Connection {
 // in libpq 15, but cheap insurance) and folds it to one line.
 [[nodiscard]] std::string one_line(std::string_view message);
 
+// one_line() for a lost connection, with libpqxx's "Could not obtain client encoding: not
+// connected." said plainly.
+[[nodiscard]] std::string lost_message(std::string_view message);
+
 }  // namespace sg::db

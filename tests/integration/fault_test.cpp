@@ -1,7 +1,9 @@
-// The fault suite: the real binary killed, its server restarted, its lock holder killed, put
-// behind a transaction-pooling PgBouncer, its CREATE INDEX CONCURRENTLY interrupted, and fed a
-// catalogue of bad input. Every loop is bounded in count and time; traffic stays on 127.0.0.1.
-// The catalogue and the results are written up in tests/FAULTS.md; keep the two in step.
+// The fault suite: the real binary killed (while migrating and while provisioning), its server
+// restarted, its lock holder killed or frozen, its orphaned backend still at work, its idle
+// connections timed out by the server, put behind a transaction-pooling PgBouncer, its CREATE
+// INDEX CONCURRENTLY interrupted, and fed a catalogue of bad input. Every loop is bounded in
+// count and time; traffic stays on 127.0.0.1. The scenarios, the catalogue and their results are
+// written up in tests/FAULTS.md; keep the two in step.
 #include <algorithm>
 #include <chrono>
 #include <csignal>
