@@ -111,7 +111,7 @@ class Server::Core : public std::enable_shared_from_this<Server::Core> {
   private:
     void accept();
     void on_accept(const ErrorCode& ec, tcp::socket socket);
-    [[nodiscard]] bool evict_idle();
+    [[nodiscard]] bool make_room();
     void sweep();
 
     asio::io_context& io_;
@@ -147,6 +147,12 @@ class Session : public std::enable_shared_from_this<Session> {
     void close() { finish(); }
 
     [[nodiscard]] bool is_idle() const { return stage_ == Stage::kIdle; }
+    [[nodiscard]] bool is_lingering() const { return stage_ == Stage::kLingering; }
+    // Receiving a request or sending an answer (the client's part is what is slow).
+    [[nodiscard]] bool is_busy() const {
+        return stage_ == Stage::kReading || stage_ == Stage::kWriting;
+    }
+    [[nodiscard]] SteadyClock::time_point stage_since() const { return stage_since_; }
     [[nodiscard]] SteadyClock::time_point idle_since() const { return idle_since_; }
     [[nodiscard]] SteadyClock::time_point deadline() const { return deadline_; }
 
@@ -155,11 +161,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
     void read_request() {
         stage_ = Stage::kReading;
+        stage_since_ = SteadyClock::now();
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
             core_->limits.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
         parser_->body_limit(0);  // requests to these endpoints carry no body
-        deadline_ = SteadyClock::now() + core_->limits.read_timeout;
+        deadline_ = stage_since_ + core_->limits.read_timeout;
         beast_http::async_read(
             socket_, buffer_, *parser_,
             [self = shared_from_this()](const ErrorCode& ec, std::size_t) { self->on_read(ec); });
@@ -173,6 +180,7 @@ class Session : public std::enable_shared_from_this<Session> {
         }
         stage_ = Stage::kIdle;
         idle_since_ = SteadyClock::now();
+        stage_since_ = idle_since_;
         deadline_ = idle_since_ + core_->limits.idle_timeout;
         socket_.async_read_some(buffer_.prepare(kReadChunk),
                                 [self = shared_from_this()](const ErrorCode& ec, std::size_t n) {
@@ -238,7 +246,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
     void write(bool close_after) {
         stage_ = Stage::kWriting;
-        deadline_ = SteadyClock::now() + core_->limits.read_timeout;  // clients must read answers
+        stage_since_ = SteadyClock::now();
+        deadline_ = stage_since_ + core_->limits.read_timeout;  // clients must read answers
         beast_http::async_write(
             socket_, response_,
             [self = shared_from_this(), close_after](const ErrorCode& ec, std::size_t) {
@@ -258,6 +267,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // Half-close, then drain what the client still sends (bounded), then close.
     void linger() {
         stage_ = Stage::kLingering;
+        stage_since_ = SteadyClock::now();
         ErrorCode ec;
         socket_.shutdown(tcp::socket::shutdown_send, ec);
         if (ec) {
@@ -299,6 +309,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Response response_;
     Stage stage_ = Stage::kReading;
     SteadyClock::time_point idle_since_{};
+    SteadyClock::time_point stage_since_ = SteadyClock::now();
     SteadyClock::time_point deadline_ = SteadyClock::time_point::max();
     std::size_t drained_ = 0;
 };
@@ -400,7 +411,7 @@ void Server::Core::on_accept(const ErrorCode& ec, tcp::socket socket) {
     }
     accept_failing_ = false;
     const std::size_t cap = std::max<std::size_t>(1, limits.max_connections);
-    if (sessions.size() >= cap && !evict_idle()) {
+    if (sessions.size() >= cap && !make_room()) {
         spdlog::debug("http connection refused: limit reached max_connections={}", cap);
         ErrorCode ignored;
         socket.close(ignored);
@@ -412,20 +423,36 @@ void Server::Core::on_accept(const ErrorCode& ec, tcp::socket socket) {
     accept();
 }
 
-// At the cap, a keep-alive connection waiting for its next request makes room for a new one
-// (the one idle longest), so idle clients cannot lock out a probe.
-bool Server::Core::evict_idle() {
-    Session* oldest = nullptr;
+// At the cap a new connection (perhaps a probe) gets the place of, in this order: the keep-alive
+// connection idle longest; one that is only draining after its answer; the one that has spent
+// longest, and at least a quarter of the read timeout, sending a request or reading an answer
+// (a probe sends its request at once, so that is a slow client). Otherwise it is refused. So idle
+// and slow clients, however many, cannot lock out a probe for more than a moment.
+bool Server::Core::make_room() {
+    const auto slow_before = SteadyClock::now() - limits.read_timeout / 4;
+    Session* idle = nullptr;
+    Session* lingering = nullptr;
+    Session* slow = nullptr;
     for (Session* session : sessions) {
-        if (session->is_idle() &&
-            (oldest == nullptr || session->idle_since() < oldest->idle_since())) {
-            oldest = session;
+        if (session->is_idle()) {
+            if (idle == nullptr || session->idle_since() < idle->idle_since()) {
+                idle = session;
+            }
+        } else if (session->is_lingering()) {
+            lingering = session;
+        } else if (session->is_busy() && session->stage_since() <= slow_before &&
+                   (slow == nullptr || session->stage_since() < slow->stage_since())) {
+            slow = session;
         }
     }
-    if (oldest == nullptr) {
+    Session* victim = idle != nullptr ? idle : lingering != nullptr ? lingering : slow;
+    if (victim == nullptr) {
         return false;
     }
-    oldest->close();
+    if (victim == slow) {
+        spdlog::debug("http connection limit reached: dropping the slowest client to make room");
+    }
+    victim->close();
     return true;
 }
 

@@ -574,7 +574,7 @@ TEST_CASE("http: idle keep-alive connections are closed after idle_timeout") {
 TEST_CASE("http: the connection cap holds; new connections work once others go") {
     auto limits = test_limits();
     limits.max_connections = 4;
-    limits.read_timeout = 5000ms;
+    limits.read_timeout = 20000ms;  // the held ones are not slow yet (a quarter of it: 5 s)
     Harness h(limits);
     make_ready(*h.state);
 
@@ -607,6 +607,46 @@ TEST_CASE("http: the connection cap holds; new connections work once others go")
     }
     REQUIRE(r);
     CHECK(r->result_int() == 200);
+}
+
+TEST_CASE("http: at the cap, clients slow to send their request make room for a probe") {
+    auto limits = test_limits();
+    limits.max_connections = 8;
+    limits.read_timeout = 2000ms;  // slow after a quarter of it: 500 ms
+    limits.idle_timeout = 5000ms;
+    Harness h(limits);
+    make_ready(*h.state);
+
+    // Far more slow clients than the cap, each stuck half-way through its request.
+    std::vector<std::unique_ptr<Conn>> slow;
+    slow.reserve(40);
+    for (int i = 0; i < 40; ++i) {
+        slow.push_back(std::make_unique<Conn>(h.port));
+        (void)slow.back()->send("GET /readyz HTTP/1.1\r\nHost: slow\r\n");
+    }
+    for (int i = 0; i < 100 && h.connections() < 8; ++i) {
+        std::this_thread::sleep_for(10ms);
+    }
+    CHECK(h.connections() == 8);
+    std::this_thread::sleep_for(700ms);  // now they are slow
+
+    for (int round = 0; round < 3; ++round) {
+        CAPTURE(round);
+        Conn probe(h.port);
+        const auto r = probe.get("/readyz");
+        REQUIRE(r);
+        CHECK(r->result_int() == 200);
+        CHECK(h.connections() <= 8);  // room was made, the cap still holds
+    }
+    int dropped = 0;
+    for (auto& c : slow) {
+        if (c->closed_within(10ms)) {
+            ++dropped;
+            CHECK(c->received().empty());  // never answered: the request never came
+        }
+    }
+    CHECK(dropped >= 32 + 1);  // the 32 refused at once, and at least one that made room
+    CHECK(h.connections() <= 8);
 }
 
 TEST_CASE("http: at the cap, the longest-idle keep-alive connection makes room") {
