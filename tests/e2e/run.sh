@@ -148,6 +148,26 @@ all_ready() { # project service...
   shift
   for s in "$@"; do service_ready "$p" "$s" || return 1; done
 }
+# wait_ready <seconds> <what> <project> <service...>: like wait_for all_ready, but gives up at once
+# when one of the services has exited (it found no tables: it was started too early).
+wait_ready() {
+  local limit="$1" what="$2" p="$3" deadline=$((SECONDS + $1)) s c
+  shift 3
+  until all_ready "$p" "$@"; do
+    for s in "$@"; do
+      c="$(cid "$p" "$s")"
+      if [[ -n "$c" && "$(docker inspect -f '{{.State.Status}}' "$c")" == exited ]]; then
+        fail "$what: $s exited with $(docker inspect -f '{{.State.ExitCode}}' "$c"): $(docker logs "$c" 2>&1 | tail -n 2 | tr '\n' ' ')"
+        return 1
+      fi
+    done
+    if ((SECONDS >= deadline)); then
+      fail "timed out after ${limit}s waiting for: $what"
+      return 1
+    fi
+    sleep 1
+  done
+}
 
 dump_project() { # project: what a failing assertion needs to be understood
   log "---- logs of project $1 (last lines per container) ----"
@@ -249,7 +269,7 @@ if ! compose_within 600 "$A" "${restart_override[@]}" -- up -d --no-build --scal
   die "stack A: compose up failed"
 fi
 up_returned=$((SECONDS - up_start))
-wait_for 180 "stack A: every demo service ready" all_ready "$A" "${services[@]}" || {
+wait_ready 180 "stack A: every demo service ready" "$A" "${services[@]}" || {
   dump_project "$A"
   die "stack A did not come up"
 }
@@ -436,7 +456,7 @@ timeout 600 bash -c "$(compose_script)" compose "$B" "$work/broken.yaml" -- up -
 up_b=$!
 pids+=("$up_b")
 promotion_failed() { http_get "$B" promotion-schema /health | grep -Eq '"phase" *: *"failed"'; }
-if wait_for 180 "stack B: auth, product, cart ready" all_ready "$B" auth product cart &&
+if wait_ready 180 "stack B: auth, product, cart ready" "$B" auth product cart &&
   wait_for 120 "stack B: promotion-schema /health reports failed" promotion_failed; then
   ok "(c) auth, product and cart ran $((SECONDS - up_start))s after 'up' while promotion's migrations are broken"
   health="$(http_get "$B" promotion-schema /health | tr -d '\r' | sed -n '/^{/,$p')"
@@ -494,7 +514,7 @@ override="$repo/docker/compose.schema-per-service.yaml"
 log "stack C: up -d with docker/compose.schema-per-service.yaml"
 up_start=$SECONDS
 if compose_within 600 "$C" "$override" -- up -d --no-build >"$work/up-c.log" 2>&1 &&
-  wait_for 180 "stack C: every demo service ready" all_ready "$C" "${services[@]}"; then
+  wait_ready 180 "stack C: every demo service ready" "$C" "${services[@]}"; then
   log "stack C: all services ready $((SECONDS - up_start))s after 'up'"
   for s in "${services[@]}"; do
     row="$(sql "$C" commerce "SELECT pg_get_userbyid(n.nspowner) || ' ' || (to_regclass('$s.schemagate_history') IS NOT NULL) || ' ' || (SELECT count(*) FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind = 'r') FROM pg_namespace n WHERE n.nspname = '$s'")"
