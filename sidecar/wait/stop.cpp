@@ -5,20 +5,33 @@
 namespace sg::wait {
 
 void Stop::request() {
-    std::vector<std::function<void()>> hooks;
-    {
-        const std::lock_guard lock(mutex_);
-        if (requested_) {
-            return;
-        }
-        requested_ = true;
-        for (auto& [id, hook] : hooks_) {
-            hooks.push_back(hook);
-        }
+    std::unique_lock lock(mutex_);
+    if (requested_) {
+        return;
     }
+    requested_ = true;
     cv_.notify_all();
-    for (auto& hook : hooks) {
-        hook();
+    // Each hook runs with the mutex released, in registration order. A hook whose registration
+    // is gone by its turn is skipped, and a registration being destroyed waits until its hook
+    // has returned: so a hook never runs on what its owner has already destroyed (the worker
+    // may finish and free a connection while another hook is still cancelling).
+    std::uint64_t last = 0;
+    for (;;) {
+        const auto next = hooks_.upper_bound(last);
+        if (next == hooks_.end()) {
+            break;
+        }
+        last = next->first;
+        running_ = last;
+        const std::function<void()> hook = next->second;
+        lock.unlock();
+        try {
+            hook();
+        } catch (...) {  // a hook that throws must not keep the others from running
+        }
+        lock.lock();
+        running_ = 0;
+        cv_.notify_all();
     }
 }
 
@@ -53,7 +66,8 @@ Stop::Registration Stop::on_request(std::function<void()> hook) {
 
 Stop::Registration::~Registration() {
     if (owner_ != nullptr) {
-        const std::lock_guard lock(owner_->mutex_);
+        std::unique_lock lock(owner_->mutex_);
+        owner_->cv_.wait(lock, [this] { return owner_->running_ != id_; });
         owner_->hooks_.erase(id_);
     }
 }

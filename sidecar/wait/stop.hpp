@@ -22,7 +22,8 @@ class Stop {
     [[nodiscard]] bool sleep_for(std::chrono::milliseconds duration);
 
     // Runs `hook` when stop is requested while the returned guard lives; at once if already
-    // requested.
+    // requested. Destroying the guard waits for a running hook to return, so the hook may use
+    // anything that outlives the guard. A hook must not destroy its own guard.
     class Registration {
       public:
         Registration(Stop* owner, std::uint64_t id) : owner_(owner), id_(id) {}
@@ -46,6 +47,7 @@ class Stop {
     bool requested_ = false;
     std::uint64_t next_id_ = 1;
     std::map<std::uint64_t, std::function<void()>> hooks_;
+    std::uint64_t running_ = 0;  // the hook request() is running now, 0 when none
 };
 
 }  // namespace sg::wait

@@ -265,6 +265,47 @@ TEST_SUITE("fault") {
         CHECK(mid_run >= kTrials / 2);
     }
 
+    TEST_CASE(
+        "fault: SIGTERM at random moments: exit 0 within 5 s, never a crash; the rerun "
+        "converges") {
+        TempDatabase db;
+        TempDir dir;
+        write_long_set(dir, 0.04);
+        constexpr int kTrials = 12;
+        int mid_run = 0;
+        for (int trial = 1; trial <= kTrials; ++trial) {
+            const std::string schema = "t" + std::to_string(trial);
+            const bool daemon = trial % 2 == 0;
+            const int delay_ms = random_between(50, 900);
+            CAPTURE(trial);
+            CAPTURE(daemon);
+            CAPTURE(delay_ms);
+            auto env = env_for(db.url(), dir, schema);
+            env["SCHEMAGATE_LISTEN"] = "127.0.0.1:" + std::to_string(sg::test::free_port());
+            sg::test::Process p({sg::test::schemagate_binary(), daemon ? "run" : "migrate"}, env);
+            std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+            if (!contains(p.output_so_far(), "finished")) {
+                ++mid_run;
+            }
+            const auto sent = Steady::now();
+            p.signal(SIGTERM);
+            const auto r = p.wait(10s);
+            INFO(all_output(r));
+            check_no_crash(r);
+            CHECK(r.exit_code == 0);
+            CHECK(Steady::now() - sent < 5s);
+            const std::string right_after = inconsistency(db.url(), schema);
+            CHECK_MESSAGE(right_after.empty(), "after SIGTERM: " << right_after);
+            const auto rerun = sg::test::run_schemagate({"migrate"}, env, 60s);
+            INFO(all_output(rerun));
+            CHECK(rerun.exit_code == 0);
+            const std::string after = not_converged(db.url(), schema);
+            CHECK_MESSAGE(after.empty(), "after the rerun: " << after);
+        }
+        MESSAGE("SIGTERM trials=" << kTrials << " mid-run=" << mid_run);
+        CHECK(eventually([&] { return advisory_locks(db.url()) == 0; }, 3s));
+    }
+
     // ---- 2. The server restarted mid-migration -----------------------------------------------
     TEST_CASE(
         "fault: server restarts mid-migration: migrate exits non-zero and a rerun converges") {
