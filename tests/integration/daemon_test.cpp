@@ -526,7 +526,9 @@ TEST_CASE("run: healthcheck exits 0 on 200, 1 on 503 and 1 when nothing listens"
 TEST_CASE("run: SCHEMAGATE_LOG_FORMAT=json writes one valid JSON object per line") {
     TempDatabase db;
     TempDir dir;
-    dir.write("V1__good.sql", "CREATE TABLE good (id int);\n");
+    dir.write("V1__good.sql",
+              "CREATE TABLE good (id int);\n"
+              "DO $$ BEGIN RAISE NOTICE E'a notice\\nover \"two\" lines'; END $$;\n");
     dir.write("V2__raise.sql",
               "DO $$ BEGIN RAISE EXCEPTION E'first line\\nsecond \"quoted\" line'; END $$;\n");
     auto env = env_for(db.url(), dir, "json-svc");
@@ -545,6 +547,7 @@ TEST_CASE("run: SCHEMAGATE_LOG_FORMAT=json writes one valid JSON object per line
     int count = 0;
     bool saw_error = false;
     bool saw_banner = false;
+    bool saw_notice = false;
     std::set<std::string> levels;
     while (std::getline(lines, line)) {
         CAPTURE(line);
@@ -560,6 +563,9 @@ TEST_CASE("run: SCHEMAGATE_LOG_FORMAT=json writes one valid JSON object per line
         if (j.dump().find(R"(second \"quoted\" line)") != std::string::npos) {
             saw_error = true;
         }
+        if (j.dump().find(R"(over \"two\" lines)") != std::string::npos) {
+            saw_notice = true;  // the server's NOTICE, logged at debug
+        }
         if (j["msg"].get<std::string>().find("starting") != std::string::npos) {
             // The banner: its settings become fields.
             saw_banner = true;
@@ -572,6 +578,7 @@ TEST_CASE("run: SCHEMAGATE_LOG_FORMAT=json writes one valid JSON object per line
     CHECK(count >= 5);
     CHECK(saw_error);  // the server's message, quotes and newline included, inside valid JSON
     CHECK(saw_banner);
+    CHECK(saw_notice);
     CHECK(levels.contains("info"));
     CHECK(levels.contains("error"));
 }
