@@ -4,13 +4,14 @@
 //
 //   g++ -O2 -std=c++20 bench/beast_baseline.cpp -o beast_baseline -lpthread
 //   beast_baseline 127.0.0.1 0     -> prints "listening on <port>" and serves until SIGTERM/SIGINT
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -72,7 +73,8 @@ void accept(tcp::acceptor& acceptor) {
             socket.set_option(tcp::no_delay(true), ec);
             std::make_shared<Session>(std::move(socket))->start();
         }
-        if (acceptor.is_open()) accept(acceptor);
+        if (acceptor.is_open())
+            accept(acceptor);
     });
 }
 

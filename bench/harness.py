@@ -16,7 +16,7 @@ import http.client
 import json
 import os
 import platform
-import pwd
+import random
 import re
 import shutil
 import signal
@@ -32,7 +32,10 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-WORK = BENCH / ".work"
+PG_SERVER = ROOT / "tests" / "pg" / "server"
+# Peers, generated migrations and scratch files: a cache outside the repository (bench/run sets it).
+WORK = Path(os.environ.get("BENCH_CACHE") or
+            Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "schemagate-bench")
 sys.path.insert(0, str(BENCH))
 import gen_migrations  # noqa: E402
 
@@ -60,25 +63,53 @@ class Run:
 
 
 def measure(cmd, env=None, cwd=None, out=None, timeout=600.0) -> Run:
-    """Run cmd to completion; wall time and peak RSS (wait4 ru_maxrss) of its process tree."""
+    """Run cmd to completion: wall time (fork to exit) and peak RSS of its process tree.
+
+    The RSS comes from GNU time (`/usr/bin/time -f %M`, what `time -v` prints as "Maximum resident
+    set size"): a child forked straight from this Python process would report Python's own RSS
+    as its floor, because Linux carries the parent's high-water mark across fork and exec. The
+    wrapper costs about a millisecond, the same for every tool; the no-op part, where that
+    matters, times with hyperfine instead."""
+    fd, rss_file = tempfile.mkstemp(prefix="bench-rss-")
+    os.close(fd)
     t0 = time.perf_counter()
     p = subprocess.Popen(
-        cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
-        stdout=out if out is not None else subprocess.DEVNULL,
+        ["/usr/bin/time", "-q", "-f", "%M", "-o", rss_file, *cmd], env=env, cwd=cwd,
+        stdin=subprocess.DEVNULL, stdout=out if out is not None else subprocess.DEVNULL,
         stderr=subprocess.STDOUT, start_new_session=True,
     )
-    timer = threading.Timer(timeout, lambda: os.killpg(p.pid, signal.SIGKILL))
-    timer.start()
     try:
-        _, status, rusage = os.wait4(p.pid, 0)
-    finally:
-        timer.cancel()
+        p.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait(10)
+        raise BenchError(f"{cmd[0]} did not finish within {timeout:.0f} s")
     wall = time.perf_counter() - t0
-    p.returncode = os.waitstatus_to_exitcode(status)  # already reaped: keep Popen quiet
-    return Run(wall, rusage.ru_maxrss, p.returncode)
+    try:
+        text = Path(rss_file).read_text().split()
+        rss = int(text[-1]) if text and text[-1].isdigit() else 0
+    finally:
+        os.unlink(rss_file)
+    return Run(wall, rss, p.returncode)
 
 
 def free_port() -> int:
+    """A port free on 127.0.0.1 now, below the kernel's ephemeral range when there is room: a
+    port from that range (what bind(0) returns) can be taken by any outgoing connection -- the
+    harness's own psql, a sidecar's -- before the process meant to listen on it binds."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 0
+    rng = random.Random()
+    for _ in range(200 if low > 11000 else 0):
+        port = rng.randrange(10000, low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -129,61 +160,83 @@ def rss_kib(pid: int) -> int:
 
 
 class Postgres:
-    """A throwaway cluster: initdb as the unprivileged postgres user, fsync off, 127.0.0.1 only."""
+    """A throwaway cluster from tests/pg/server (fsync off, 127.0.0.1 only, password auth), with
+    connection logging, epoch-millisecond log timestamps and pg_stat_statements added."""
 
     def __init__(self, name: str, max_connections: int = 300):
-        self.root = Path(tempfile.mkdtemp(prefix=f"schemagate-bench-{name}-"))
-        pw = pwd.getpwnam("postgres")
-        os.chown(self.root, pw.pw_uid, pw.pw_gid)
-        self.data = self.root / "data"
-        self.log = self.root / "server.log"
-        self.port = free_port()
+        self.name = name
         self.max_connections = max_connections
+        self.state: Path | None = None
+        self.port = 0
+        self.password = ""
+        self.log = Path("/nonexistent")
         self.running = False
+        self._starting: subprocess.Popen | None = None
 
-    def _as_postgres(self, *args: str) -> list[str]:
-        return ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--", *args]
+    def _server(self, *args: str, check: bool = True, timeout: float = 120) -> str:
+        cmd = [str(PG_SERVER)] + (["--state", str(self.state)] if self.state else []) + list(args)
+        r = subprocess.run(cmd, capture_output=True, text=True, env=clean_env(), timeout=timeout)
+        if check and r.returncode != 0:
+            raise BenchError(f"tests/pg/server {' '.join(args)} failed: {r.stderr.strip()}")
+        return r.stdout
 
     def init(self) -> None:
-        subprocess.run(
-            self._as_postgres("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust",
-                              "-E", "UTF8", "--locale=C", "-N"),
-            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
+        """Create and start the server, then add the benchmark's settings (one restart)."""
+        out = self._server("start")
+        exports = dict(re.findall(r"^export (\w+)='([^']*)'$", out, re.M))
+        self.state = Path(exports["SCHEMAGATE_TEST_PGSTATE"])
+        self.port = int(exports["SCHEMAGATE_TEST_PGPORT"])
+        self.log = Path(exports["SCHEMAGATE_TEST_PGLOG"])
+        self.password = re.match(r"postgresql://postgres:([^@]+)@",
+                                 exports["SCHEMAGATE_TEST_ADMIN_URL"]).group(1)
+        self.running = True
         settings = {
-            "listen_addresses": "'127.0.0.1'",
-            "port": str(self.port),
-            "unix_socket_directories": f"'{self.root}'",
             "max_connections": str(self.max_connections),
-            "fsync": "off",
-            "full_page_writes": "off",
-            "shared_buffers": "256MB",
-            "shared_preload_libraries": "'pg_stat_statements'",
-            "pg_stat_statements.track": "all",
-            "log_line_prefix": "'%n [%p] '",
+            "shared_preload_libraries": "pg_stat_statements",
+            "log_line_prefix": "%n [%p] ",
             "log_connections": "on",
             "log_disconnections": "on",
-            "log_min_messages": "warning",
         }
-        with open(self.data / "postgresql.conf", "a") as f:
-            for k, v in settings.items():
-                f.write(f"{k} = {v}\n")
+        for k, v in settings.items():
+            self.sql(f"ALTER SYSTEM SET {k} = {self.literal(v)}")
+        self._server("restart")
+        self.sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+
+    @staticmethod
+    def literal(v: str) -> str:
+        return "'" + v.replace("'", "''") + "'"
 
     def start(self, wait: bool = True) -> None:
-        cmd = ["pg_ctl", "-D", str(self.data), "-l", str(self.log), "-s"]
-        cmd += ["-w", "-t", "60"] if wait else ["-W"]
-        subprocess.run(self._as_postgres(*cmd, "start"), check=True)
+        """Start the stopped server; without wait, return at once (the server comes up alone)."""
+        if wait:
+            self._server("start")
+        else:
+            cmd = [str(PG_SERVER), "--state", str(self.state), "start"]
+            self._starting = subprocess.Popen(cmd, env=clean_env(), stdin=subprocess.DEVNULL,
+                                              stdout=subprocess.DEVNULL,
+                                              stderr=subprocess.DEVNULL)
         self.running = True
 
+    def _reap(self) -> None:
+        if self._starting is not None:
+            try:
+                self._starting.wait(90)
+            except subprocess.TimeoutExpired:
+                self._starting.kill()
+                self._starting.wait(5)
+            self._starting = None
+
     def stop(self) -> None:
+        self._reap()
         if self.running:
-            subprocess.run(self._as_postgres("pg_ctl", "-D", str(self.data), "-s", "-m", "fast",
-                                             "-w", "-t", "60", "stop"), check=False)
+            self._server("stop", check=False)
             self.running = False
 
     def destroy(self) -> None:
-        self.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
+        self._reap()
+        if self.state:
+            self._server("destroy", check=False)
+            self.running = False
 
     def log_size(self) -> int:
         return self.log.stat().st_size if self.log.exists() else 0
@@ -193,17 +246,21 @@ class Postgres:
             f.seek(offset)
             return f.read().decode("utf-8", "replace")
 
-    def url(self, db: str, user: str = "postgres") -> str:
-        return f"postgresql://{user}@127.0.0.1:{self.port}/{db}"
+    def url(self, db: str, user: str = "postgres", password: str | None = None) -> str:
+        pw = self.password if password is None else password
+        return f"postgresql://{user}:{pw}@127.0.0.1:{self.port}/{db}"
+
+    def psql_env(self, **extra: str) -> dict[str, str]:
+        return clean_env(PGPASSWORD=self.password, **extra)
 
     def sql(self, query: str, db: str = "postgres") -> str:
         r = subprocess.run(
             ["psql", "-X", "-qAt", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(self.port),
              "-U", "postgres", "-d", db, "-c", query],
-            capture_output=True, text=True, env=clean_env(),
+            capture_output=True, text=True, env=self.psql_env(), timeout=300,
         )
         if r.returncode != 0:
-            raise BenchError(f"psql failed on {query!r}: {r.stderr.strip()}")
+            raise BenchError(f"psql failed on {query[:200]!r}: {r.stderr.strip()}")
         return r.stdout.strip()
 
     def create_db(self, db: str) -> None:
@@ -212,6 +269,55 @@ class Postgres:
 
     def drop_db(self, db: str) -> None:
         self.sql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+
+
+class ActivityPoller:
+    """Counts client backends in pg_stat_activity every `interval` seconds from one psql session
+    (its own backend excluded), in a thread: the peak concurrent connections, by application_name
+    prefix. The server log's connection/disconnection lines catch what polling misses."""
+
+    def __init__(self, pg: Postgres, db: str, prefix: str, interval: float = 0.02):
+        self.query = ("SELECT count(*), count(*) FILTER (WHERE application_name LIKE "
+                      f"{Postgres.literal(prefix + '%')}) FROM pg_stat_activity WHERE "
+                      "backend_type = 'client backend' AND pid <> pg_backend_pid();\n")
+        self.p = subprocess.Popen(
+            ["psql", "-X", "-qAt", "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres", "-d",
+             db], env=pg.psql_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True, bufsize=1)
+        self.interval = interval
+        self.peak_all = self.peak_prefix = self.samples = 0
+        self._stop = threading.Event()
+        self.t = threading.Thread(target=self._run, daemon=True)
+        self.t.start()
+
+    def _run(self) -> None:
+        deadline = time.monotonic() + 900
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            try:
+                self.p.stdin.write(self.query)
+                self.p.stdin.flush()
+                line = self.p.stdout.readline()
+            except (OSError, ValueError):
+                return
+            if not line:
+                return
+            a, b = (int(x) for x in line.strip().split("|"))
+            self.peak_all, self.peak_prefix = max(self.peak_all, a), max(self.peak_prefix, b)
+            self.samples += 1
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.t.join(5)
+        try:
+            self.p.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.p.wait(5)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait(5)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -230,7 +336,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 @dataclass
 class Tools:
     schemagate: Path
-    npm_bin: Path  # bench/.work/npm/node_modules
+    npm_bin: Path  # $BENCH_CACHE/npm/node_modules
     beast: Path
 
     def dbmate_bin(self) -> Path:
@@ -264,16 +370,17 @@ def expected_objects(n: int) -> tuple[int, int]:
 def tool_command(tool: str, tools: Tools, pg: Postgres, db: str, d: Path,
                  schemagate_cmd: str = "migrate"):
     """(argv, env, cwd) that applies the migrations in d (a gen() dir) to db."""
-    host, port = "127.0.0.1", str(pg.port)
+    host, port, pw = "127.0.0.1", str(pg.port), pg.password
     if tool == "schemagate":
         return ([str(tools.schemagate), schemagate_cmd],
                 clean_env(DATABASE_URL=pg.url(db), SCHEMAGATE_SERVICE="bench",
                           SCHEMAGATE_MIGRATIONS=str(d / "schemagate")), None)
     if tool == "psql":
         return (["psql", "-X", "-q", "-h", host, "-p", port, "-U", "postgres", "-d", db,
-                 "-f", str(d / "psql" / "apply.sql")], clean_env(), None)
+                 "-f", str(d / "psql" / "apply.sql")], pg.psql_env(), None)
     if tool == "dbmate":
-        return ([str(tools.dbmate_bin()), "--url", f"postgres://postgres@{host}:{port}/{db}?sslmode=disable",
+        return ([str(tools.dbmate_bin()), "--url",
+                 f"postgres://postgres:{pw}@{host}:{port}/{db}?sslmode=disable",
                  "--migrations-dir", str(d / "dbmate" / "db" / "migrations"), "--no-dump-schema",
                  "migrate"], clean_env(), None)
     if tool == "node-pg-migrate":
@@ -282,21 +389,22 @@ def tool_command(tool: str, tools: Tools, pg: Postgres, db: str, d: Path,
                 clean_env(DATABASE_URL=pg.url(db)), None)
     if tool == "postgrator":
         return ([str(tools.npm_bin / ".bin" / "postgrator"), "--no-config", "--host", host,
-                 "--port", port, "--database", db, "--username", "postgres", "--password", "bench",
+                 "--port", port, "--database", db, "--username", "postgres", "--password", pw,
                  "-m", str(d / "postgrator" / "migrations" / "*")], clean_env(), None)
     if tool == "liquibase":
         return ([str(tools.liquibase_bin()), "--show-banner=false", "--log-level=WARNING",
                  "--changelog-file=changelog.xml",
                  f"--url=jdbc:postgresql://{host}:{port}/{db}", "--username=postgres",
-                 "--password=bench", "update"],
+                 f"--password={pw}", "update"],
                 clean_env(LIQUIBASE_ANALYTICS_ENABLED="false"), d / "liquibase")
     if tool == "alembic":
         return (["/usr/bin/alembic", "-c", str(d / "alembic" / "alembic.ini"), "upgrade", "head"],
-                clean_env(BENCH_SQLALCHEMY_URL=f"postgresql+psycopg2://postgres@{host}:{port}/{db}"),
+                clean_env(BENCH_SQLALCHEMY_URL=(
+                    f"postgresql+psycopg2://postgres:{pw}@{host}:{port}/{db}")),
                 None)
     if tool == "sqitch":
         return (["sqitch", "deploy", "--target", f"db:pg://postgres@{host}:{port}/{db}"],
-                clean_env(SQITCH_FULLNAME="Bench", SQITCH_EMAIL="bench@example.invalid",
+                pg.psql_env(SQITCH_FULLNAME="Bench", SQITCH_EMAIL="bench@example.invalid",
                           SQITCH_USER_CONFIG="/dev/null"), d / "sqitch")
     raise ValueError(tool)
 
@@ -417,11 +525,16 @@ def part_cold(ctx) -> Section:
 # 2. no-op restart
 
 
+NOOP_TOOLS = ("schemagate", "dbmate")  # the others take seconds to find nothing to do
+
+
 def part_noop(ctx) -> Section:
+    """Whole-process no-op times with hyperfine (-N: no shell), in rounds that rotate the order,
+    against one `psql -c 'select 1'` process; peak RSS from one GNU-time run each."""
     pg, tools = ctx.pg, ctx.tools
     n = ctx.noop_n
     d = gen(n)
-    tool_list = [t for t in ctx.tools_for("noop") if t != "psql"]
+    tool_list = [t for t in ctx.tools_for("noop") if t in NOOP_TOOLS]
     dbs = {}
     for tool in tool_list:
         db = f"noop_{tool.replace('-', '_')}"
@@ -429,39 +542,60 @@ def part_noop(ctx) -> Section:
         run_tool(tool, tools, pg, db, d, ctx.logdir / "noop", f"{tool}-setup")
         check_applied(pg, db, n, tool)
         dbs[tool] = db
-    runs = max(ctx.runs, ctx.noop_runs)
-    names = ["psql -c 'select 1'"] + tool_list
-    samples: dict[str, list[Run]] = {t: [] for t in names}
+    base_name = "psql -c 'select 1'"
+    commands = {base_name: (["psql", "-X", "-q", "-h", "127.0.0.1", "-p", str(pg.port), "-U",
+                             "postgres", "-d", "postgres", "-c", "select 1"], pg.psql_env())}
+    for tool in tool_list:
+        cmd, env, _ = tool_command(tool, tools, pg, dbs[tool], d)
+        commands[tool] = (cmd, env)
+    names = list(commands)
+    total_runs = max(ctx.runs, ctx.noop_runs)
+    rounds = 1 if total_runs < 10 else 3
+    per_round = max(1, total_runs // rounds)
+    walls: dict[str, list[float]] = {t: [] for t in names}
     la = loadavg()
-    for r in range(runs):
+    (ctx.logdir / "noop").mkdir(parents=True, exist_ok=True)
+    for r in range(rounds):
         order = names[r % len(names):] + names[:r % len(names)]
         for name in order:
-            if name.startswith("psql"):
-                run = measure(["psql", "-X", "-q", "-h", "127.0.0.1", "-p", str(pg.port), "-U",
-                               "postgres", "-d", "postgres", "-c", "select 1"], env=clean_env())
-                if run.rc != 0:
-                    raise BenchError("psql -c 'select 1' failed")
-            else:
-                run = run_tool(name, tools, pg, dbs[name], d, ctx.logdir / "noop", f"{name}-{r}")
-            samples[name].append(run)
+            cmd, env = commands[name]
+            out = ctx.logdir / "noop" / f"hyperfine-{r}-{name.split()[0]}.json"
+            hf = ["hyperfine", "-N", "--style", "none", "--warmup", "2" if not ctx.smoke else "0",
+                  "--runs", str(per_round), "--export-json", str(out),
+                  " ".join(shell_quote(x) for x in cmd)]
+            res = subprocess.run(hf, env=env, capture_output=True, text=True, timeout=600)
+            if res.returncode != 0:
+                raise BenchError(
+                    f"hyperfine {name} failed: {res.stdout[-1000:]}{res.stderr[-1000:]}")
+            walls[name] += json.loads(out.read_text())["results"][0]["times"]
+    rss: dict[str, int] = {}
+    for name in names:
+        cmd, env = commands[name]
+        run = measure(cmd, env=env)
+        if run.rc != 0:
+            raise BenchError(f"{name} exited {run.rc} (no-op RSS run)")
+        rss[name] = run.rss_kib
     for tool in tool_list:
         check_applied(pg, dbs[tool], n, tool)
         pg.drop_db(dbs[tool])
-    base = med([x.wall for x in samples[names[0]]])
-    base_rss = med([x.rss_kib for x in samples[names[0]]])
+    base = med(walls[base_name])
     rows = []
-    for name in sorted(names, key=lambda t: med([x.wall for x in samples[t]])):
-        w = [x.wall for x in samples[name]]
-        rss = [x.rss_kib for x in samples[name]]
+    for name in sorted(names, key=lambda t: med(walls[t])):
+        w = walls[name]
         rows.append([f"**{name}**" if name == "schemagate" else name, fmt_s(med(w)), fmt_range(w),
-                     fmt_ratio(med(w), base), mib(med(rss)), fmt_ratio(med(rss), base_rss),
+                     fmt_ratio(med(w), base), mib(rss[name]), fmt_ratio(rss[name], rss[base_name]),
                      str(len(w))])
     body = table(["process", "wall (median)", "min – max", "× psql -c 'select 1'",
-                  "peak RSS (median)", "RSS × psql", "runs"], rows)
-    body += (f"\n\nN = {n} migrations already applied; the whole process from fork to exit. "
+                  "peak RSS", "RSS × psql", "runs"], rows)
+    body += (f"\n\nN = {n} migrations already applied; the whole process from exec to exit, timed "
+             f"with `hyperfine -N` ({rounds} round(s) of {per_round}, order rotated, 2 warm-up "
+             "runs each). schemagate: `schemagate migrate`; dbmate: `dbmate --no-dump-schema migrate`. "
              f"Load average at start/end: {la} / {loadavg()}.")
-    return Section(f"2. No-op restart (N = {n} applied)", body,
-                   {k: [x.wall for x in v] for k, v in samples.items()})
+    return Section(f"2. No-op restart (N = {n} applied)", body, {"walls": walls, "rss_kib": rss})
+
+
+def shell_quote(x: str) -> str:
+    return x if re.fullmatch(r"[\w@%+=:,./-]+", x) else "'" + x.replace("'", "'\\''") + "'"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -480,7 +614,6 @@ def part_ready(ctx) -> Section:
     rows, data = [], {}
     try:
         pg.init()
-        pg.start()
         pg.create_db("ready")
         run_tool("schemagate", tools, pg, "ready", d, ctx.logdir / "ready", "schemagate-setup")
         use_dbmate = "dbmate" in ctx.tools_for("ready")
@@ -490,8 +623,12 @@ def part_ready(ctx) -> Section:
         pg.stop()
         for down in ctx.ready_down:
             lat: dict[str, list[float]] = {"schemagate": [], "dbmate": []}
+            split: list[tuple[float, float]] = []
             for r in range(ctx.runs):
-                lat["schemagate"].append(ready_once_schemagate(ctx, pg, d, down, r))
+                total, parts = ready_once_schemagate(ctx, pg, d, down, r)
+                lat["schemagate"].append(total)
+                if parts:
+                    split.append(parts)
                 if use_dbmate:
                     lat["dbmate"].append(ready_once_dbmate(ctx, pg, d, down, r))
                 log(f"ready down={down}s run {r + 1}/{ctx.runs}: schemagate "
@@ -502,16 +639,26 @@ def part_ready(ctx) -> Section:
                     continue
                 what = ("`run`: accepting → /readyz 200" if tool == "schemagate"
                         else "`dbmate --wait migrate`: accepting → exit 0")
+                where = "–"
+                if tool == "schemagate" and split:
+                    where = (f"{med([a for a, _ in split]) * 1000:.0f} ms to connected, "
+                             f"{med([b for _, b in split]) * 1000:.0f} ms connected → ready")
                 rows.append([f"{down:g} s", what, f"{med(xs) * 1000:.0f} ms",
-                             f"{min(xs) * 1000:.0f} – {max(xs) * 1000:.0f} ms", str(len(xs))])
+                             f"{min(xs) * 1000:.0f} – {max(xs) * 1000:.0f} ms", where,
+                             str(len(xs))])
                 data[f"{down}/{tool}"] = xs
+                if tool == "schemagate":
+                    data[f"{down}/schemagate-split"] = split
     finally:
         pg.destroy()
-    body = table(["server down for", "what", "latency (median)", "min – max", "runs"], rows)
+    body = table(["server down for", "what", "latency (median)", "min – max",
+                  "where (medians, from the sidecar's log)", "runs"], rows)
     body += ("\n\nThe client starts first, with nothing to apply (N = 10 already applied); the "
              "server starts after the given time. Latency is from the server's own log line "
              "\"ready to accept connections\" (ms timestamps) to the first 200 from /readyz, "
-             "polled every 1 ms on fresh connections. Target: ≤ 100 ms median.")
+             "polled every 1 ms on fresh connections. The split uses the sidecar's "
+             "\"connected to the database\" and \"ready\" log lines (same clock, ms). "
+             "Target: ≤ 100 ms median.")
     return Section("3. Readiness latency", body, data)
 
 
@@ -544,7 +691,23 @@ def ready_once_schemagate(ctx, pg: Postgres, d: Path, down: float, r: int) -> fl
         pg.stop()
     if rc != 0:
         raise BenchError(f"schemagate run exited {rc} on SIGTERM")
-    return t_ready - t_accept
+    text = (logdir / f"schemagate-run-{down}-{r}.log").read_text(errors="replace")
+    t_conn = log_time(text, "connected to the database")
+    t_logready = log_time(text, "ready service=")
+    parts = (t_conn - t_accept, t_logready - t_conn) if t_conn and t_logready else None
+    return t_ready - t_accept, parts
+
+
+def log_time(text: str, needle: str) -> float | None:
+    """Epoch seconds of the last sidecar log line (text format, UTC ms) containing needle."""
+    found = None
+    for line in text.splitlines():
+        if needle in line:
+            m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})Z", line)
+            if m:
+                found = datetime.datetime.fromisoformat(m.group(1)).replace(
+                    tzinfo=datetime.timezone.utc).timestamp()
+    return found
 
 
 def ready_once_dbmate(ctx, pg: Postgres, d: Path, down: float, r: int) -> float:
@@ -781,11 +944,12 @@ def part_fleet(ctx) -> Section:
     d = gen(n)
     rows, data = [], {}
     walls, peaks, per_peaks, totals, errors = [], [], [], [], []
-    pwalls, ppeaks = [], []
+    pwalls, ppeaks, polled_peaks = [], [], []
     for r in range(ctx.runs):
         db = "fleet"
         pg.create_db(db)
-        w, peak, per_peak, total, err = fleet_once(ctx, pg, db, d, k, n, r)
+        w, peak, per_peak, total, err, polled = fleet_once(ctx, pg, db, d, k, n, r)
+        polled_peaks.append(polled)
         pg.drop_db(db)
         walls.append(w), peaks.append(peak), per_peaks.append(per_peak), totals.append(total)
         errors.append(err)
@@ -798,33 +962,44 @@ def part_fleet(ctx) -> Section:
         log(f"fleet psql run {r + 1}/{ctx.runs}: {fmt_s(pw)}, peak conns {ppeak}")
     rows.append([f"**{k} × `schemagate run`** (provision role + schema, migrate, serve)",
                  fmt_s(med(walls)), fmt_range(walls), fmt_ratio(med(walls), med(pwalls)),
-                 str(max(peaks)), str(max(per_peaks)), f"{med(totals):.0f}", str(sum(errors))])
+                 str(max(peaks)), str(max(polled_peaks)), str(max(per_peaks)),
+                 f"{med(totals) / k:.1f}", str(sum(errors))])
     rows.append([f"{k} × psql (schemas made beforehand, one session each)", fmt_s(med(pwalls)),
-                 fmt_range(pwalls), "1.00 ×", str(max(ppeaks)), "1", str(k), "0"])
-    data.update(walls=walls, peaks=peaks, per_peaks=per_peaks, totals=totals, errors=errors,
-                psql_walls=pwalls)
+                 fmt_range(pwalls), "1.00 ×", str(max(ppeaks)), "", "1", "1", "0"])
+    data.update(walls=walls, peaks=peaks, polled_peaks=polled_peaks, per_peaks=per_peaks,
+                totals=totals, errors=errors, psql_walls=pwalls)
     body = table(["fleet", "wall to all ready (median)", "min – max", "× psql", "peak server "
-                  "connections", "peak per sidecar", "connections opened", "errors"], rows)
+                  "connections (log)", "peak (pg_stat_activity, 20 ms poll)", "peak per sidecar",
+                  "connections opened per sidecar", "errors"], rows)
     body += (f"\n\n{k} processes started at once, {n} migrations each, schema-per-service in one "
              "database (`SCHEMAGATE_ISOLATION=schema`, admin URL for provisioning). Wall time from "
-             "the first spawn to the last /readyz 200 (polled every 10 ms). Connections from the "
-             "server's connection/disconnection log. Errors: non-zero exits on SIGTERM plus "
+             "the first spawn to the last /readyz 200 (polled every 10 ms). Peak connections from the "
+             "server's connection/disconnection log (exact) and from polling pg_stat_activity. Errors: non-zero exits on SIGTERM plus "
              "error lines in the sidecars' logs.")
     return Section(f"6. Fleet ({k} sidecars × {n} migrations)", body, data)
+
+
+FLEET_PASSWORD = "fleet-bench-pw"
 
 
 def fleet_once(ctx, pg, db, d, k, n, r):
     logdir = ctx.logdir / "fleet" / str(r)
     logdir.mkdir(parents=True, exist_ok=True)
     offset = pg.log_size()
-    ports = [free_port() for _ in range(k)]
+    ports: list[int] = []
+    while len(ports) < k:  # distinct: a port is only tested, not held, until its sidecar binds
+        port = free_port()
+        if port not in ports:
+            ports.append(port)
     procs = []
+    poller = ActivityPoller(pg, db, "schemagate-svc")
     t0 = time.perf_counter()
     try:
         for i in range(k):
             svc = f"svc{i}"
             env = clean_env(
-                DATABASE_URL=pg.url(db, svc), SCHEMAGATE_ADMIN_URL=pg.url(db),
+                DATABASE_URL=pg.url(db, svc, FLEET_PASSWORD), SCHEMAGATE_ROLE_PASSWORD=FLEET_PASSWORD,
+                SCHEMAGATE_ADMIN_URL=pg.url(db),
                 SCHEMAGATE_SERVICE=svc, SCHEMAGATE_ISOLATION="schema",
                 SCHEMAGATE_MIGRATIONS=str(d / "schemagate"),
                 SCHEMAGATE_LISTEN=f"127.0.0.1:{ports[i]}")
@@ -847,6 +1022,7 @@ def fleet_once(ctx, pg, db, d, k, n, r):
             raise BenchError(f"{len(pending)} sidecars not ready after 300 s; see {logdir}")
     finally:
         rcs = [stop_process(p) for p in procs]
+        poller.stop()
     for i in range(k):
         check_applied(pg, db, n, f"svc{i}", schema=f"svc{i}")
     err = sum(rc != 0 for rc in rcs)
@@ -856,7 +1032,7 @@ def fleet_once(ctx, pg, db, d, k, n, r):
                               re.I))
     time.sleep(0.2)  # let the server log the last disconnections
     peak, per_peak, total = peak_connections(pg.log_since(offset), {f"svc{i}" for i in range(k)})
-    return wall, peak, per_peak, total, err
+    return wall, peak, per_peak, total, err, poller.peak_prefix
 
 
 def fleet_psql_once(ctx, pg, db, d, k, n, r):
@@ -867,7 +1043,7 @@ def fleet_psql_once(ctx, pg, db, d, k, n, r):
     procs = []
     t0 = time.perf_counter()
     for i in range(k):
-        env = clean_env(PGOPTIONS=f"-c search_path=svc{i}", PGAPPNAME=f"psql-svc{i}")
+        env = pg.psql_env(PGOPTIONS=f"-c search_path=svc{i}", PGAPPNAME=f"psql-svc{i}")
         with open(logdir / f"svc{i}.log", "wb") as out:
             procs.append(subprocess.Popen(
                 ["psql", "-X", "-q", "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres",
@@ -926,6 +1102,7 @@ class Context:
     idle_seconds: float
     fleet_sidecars: int
     fleet_n: int
+    smoke: bool = False
 
     def tools_for(self, part: str) -> list[str]:
         return [t for t in ALL_TOOLS if t in self.tool_names]
@@ -989,6 +1166,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--beast", required=True)
     ap.add_argument("--npm", default=str(WORK / "npm" / "node_modules"))
     ap.add_argument("--out", required=True, help="markdown results file")
+    ap.add_argument("--deadline", type=float,
+                    help="fail if the whole run takes longer (seconds; smoke default 120)")
     a = ap.parse_args(argv)
     for p in a.parts:
         if p not in PARTS:
@@ -1020,14 +1199,20 @@ def main(argv: list[str]) -> int:
         idle_seconds=float(env("BENCH_IDLE_SECONDS", "0.5" if smoke else "3")),
         fleet_sidecars=int(env("BENCH_FLEET_SIDECARS", "5" if smoke else "50")),
         fleet_n=int(env("BENCH_FLEET_N", "5" if smoke else "50")),
+        smoke=smoke,
     )
+    deadline = a.deadline or (120 if smoke else 0)
+    if deadline:
+        def too_long(_sig, _frame):
+            raise BenchError(f"the run took longer than {deadline:g} s (something hangs)")
+        signal.signal(signal.SIGALRM, too_long)
+        signal.alarm(int(deadline))
     sections = []
     started = datetime.datetime.now(datetime.timezone.utc)
     t0 = time.monotonic()
     failed = None
     try:
         pg.init()
-        pg.start()
         for part in a.parts:
             log(f"part {part} ({'smoke' if smoke else f'{runs} runs'})")
             tp = time.monotonic()
@@ -1036,6 +1221,7 @@ def main(argv: list[str]) -> int:
     except BenchError as e:
         failed = str(e)
     finally:
+        signal.alarm(0)
         pg.destroy()
     header = [
         f"## Results {started:%Y-%m-%d %H:%M} UTC{' (smoke: tiny sizes, 1 run — not results)' if smoke else ''}",
@@ -1049,7 +1235,8 @@ def main(argv: list[str]) -> int:
     ]
     text = "\n".join(header) + "\n".join(s.markdown() for s in sections)
     if failed:
-        text += f"\n**FAILED:** {failed}\n"
+        # Paths relative to the repository: the results are committed.
+        text += f"\n**FAILED:** {failed.replace(str(ROOT) + '/', '')}\n"
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(text)
     logdir.mkdir(parents=True, exist_ok=True)
@@ -1064,6 +1251,9 @@ def main(argv: list[str]) -> int:
 def git_rev() -> str:
     r = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short=12", "HEAD"],
                        capture_output=True, text=True)
+    if os.environ.get("BENCH_SCHEMAGATE"):
+        # A binary built elsewhere: its own `version` line (in the list below) names its commit.
+        return (r.stdout.strip() or "?") + " (bench/ scripts; schemagate binary given, see below)"
     dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "sidecar"],
                            capture_output=True, text=True).stdout.strip()
     return (r.stdout.strip() or "?") + (" + uncommitted sidecar changes" if dirty else "")
