@@ -46,6 +46,10 @@ if ! command -v docker >/dev/null 2>&1 || ! timeout 20 docker info >/dev/null 2>
 fi
 if [[ -n "${E2E_COMPOSE:-}" ]]; then
   read -r -a compose_cmd <<<"$E2E_COMPOSE"
+  if ! "${compose_cmd[@]}" version >/dev/null 2>&1; then
+    echo "e2e FAIL: E2E_COMPOSE='$E2E_COMPOSE' does not run ('$E2E_COMPOSE version' failed)" >&2
+    exit 1
+  fi
 elif docker compose version >/dev/null 2>&1; then
   compose_cmd=(docker compose)
 elif command -v docker-compose >/dev/null 2>&1; then
