@@ -188,6 +188,26 @@ record_events() { # project file
     --format '{{.TimeNano}} {{.Actor.ID}} {{.Action}}' >"$2" 2>/dev/null &
   pids+=("$!")
 }
+# The containers' health logs, sampled every second into a file ("<id> <exit code> <end time>" per
+# probe, duplicates removed later): a health log keeps only the last five probes, so sampling it
+# keeps every probe of the start-up. Stops by itself after 10 minutes.
+record_health() { # project file
+  (
+    for _ in $(seq 1 600); do
+      for c in $(docker ps -q --no-trunc --filter "label=com.docker.compose.project=$1"); do
+        docker inspect -f '{{if .State.Health}}{{range .State.Health.Log}}{{$.Id}} {{.ExitCode}} {{.End}}{{"\n"}}{{end}}{{end}}' "$c" 2>/dev/null
+      done
+      sleep 1
+    done
+  ) >>"$2" &
+  pids+=("$!")
+}
+health_ns() { # file container: "<exit code> <end ns>" for each probe in its health log, in order
+  local code end
+  awk -v id="$2" '$1 == id {print $2, $3}' "$1" | sort -u | while read -r code end; do
+    printf '%s %s\n' "$code" "$(date -u -d "$end" +%s%N)"
+  done | sort -k2,2n
+}
 first_event_ns() { # file container action
   awk -v id="$2" -v action="$3" '$2 == id && substr($0, index($0, $3)) == action {print $1; exit}' "$1"
 }
@@ -264,6 +284,7 @@ fi
 A="${prefix}a"
 projects+=("$A")
 record_events "$A" "$work/events-a"
+record_health "$A" "$work/health-a"
 sleep 1 # docker events is subscribed before anything starts
 log "stack A: up -d with cart-schema scaled to 3"
 up_start=$SECONDS
@@ -280,9 +301,9 @@ wait_ready 180 "stack A: every demo service ready" "$A" "${services[@]}" || {
 log "stack A: up returned after ${up_returned}s; all ${#services[@]} services running and ready $((SECONDS - up_start))s after 'up'"
 
 # (a) each demo service started only after every replica of its sidecar was healthy, and found
-# its tables as its own role. The service's start time is its State.StartedAt; a sidecar's
-# "healthy" time is the engine's health_status event (the container's health log keeps only the
-# last five probes, so by now the first passing one may be gone from it).
+# its tables as its own role. The service's start time is its State.StartedAt; a sidecar became
+# healthy with the first passing probe of its health log (sampled since before `up`), which the
+# engine's health_status event confirms.
 for s in "${services[@]}"; do
   svc_id="$(cid "$A" "$s")"
   started_at="$(docker inspect -f '{{.State.StartedAt}}' "$svc_id")"
@@ -298,9 +319,16 @@ for s in "${services[@]}"; do
       h=0
     fi
     ((h > latest_healthy)) && latest_healthy=$h
-    # From the health log: the probes it still holds, and whether one ended before the start.
-    probes="$(docker inspect -f '{{range .State.Health.Log}}exit {{.ExitCode}} at {{.End.UTC.Format "15:04:05.000"}}, {{end}}' "$sc")"
-    log "     (a) $s-schema ${sc:0:12}: first healthy $(date -u -d "@${h:0:10}.${h:10}" +%T.%3N); health log now: ${probes%, }"
+    probes="$(health_ns "$work/health-a" "$sc")"
+    pass="$(awk '$1 == 0 {print $2; exit}' <<<"$probes")"
+    failed_before="$(awk -v p="${pass:-0}" '$1 != 0 && $2 < p' <<<"$probes" | wc -l)"
+    if [[ -z "$pass" ]]; then
+      fail "(a) $s-schema ${sc:0:12}: no passing probe in its health log"
+    elif ((pass >= started_ns)); then
+      fail "(a) $s started at $(date -u -d "$started_at" +%T.%3N), before the first passing probe of ${sc:0:12} at $(date -u -d "@${pass:0:10}.${pass:10}" +%T.%3N)"
+    else
+      log "     (a) $s-schema ${sc:0:12}: health log: $failed_before failing probe(s), then the first passing one at $(date -u -d "@${pass:0:10}.${pass:10}" +%T.%3N), $(((started_ns - pass) / 1000000))ms before $s started; health_status event at $(date -u -d "@${h:0:10}.${h:10}" +%T.%3N)"
+    fi
   done
   if ((start_events != 1)); then
     fail "(a) $s was started $start_events times (want exactly once)"
