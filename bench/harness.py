@@ -551,7 +551,7 @@ def part_noop(ctx) -> Section:
     names = list(commands)
     total_runs = max(ctx.runs, ctx.noop_runs)
     rounds = 1 if total_runs < 10 else 3
-    per_round = max(1, total_runs // rounds)
+    per_round = max(1, -(-total_runs // rounds))  # at least total_runs in all
     walls: dict[str, list[float]] = {t: [] for t in names}
     la = loadavg()
     (ctx.logdir / "noop").mkdir(parents=True, exist_ok=True)
