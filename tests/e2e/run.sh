@@ -472,16 +472,29 @@ cat >"$broken/V99__broken.sql" <<'SQL'
 CREATE TABLE ${schema}.half_applied (id integer);
 SELECT no_such_column FROM ${schema}.promo_codes;
 SQL
-chmod -R a+rX "$broken"
+# In the same stack, product's first migration is slow: 20 s, far beyond interval x retries
+# (2 s x 3) of the healthcheck. start_period must keep product-schema from turning unhealthy
+# (which would abort `compose up` for product).
+slow="$work/product-slow"
+slow_seconds=20
+cp -a "$repo/schemas/product" "$slow"
+cat >"$slow/V99__slow_backfill.sql" <<SQL
+-- A slow data migration, as a first deployment onto a large table may have.
+SELECT pg_sleep($slow_seconds);
+SQL
+chmod -R a+rX "$broken" "$slow"
 cat >"$work/broken.yaml" <<YAML
 services:
   promotion-schema:
     volumes:
       - $broken:/migrations:ro
+  product-schema:
+    volumes:
+      - $slow:/migrations:ro
 YAML
 record_events "$B" "$work/events-b"
 sleep 1
-log "stack B: up -d with a broken V99 in promotion (compose waits on promotion-schema; run in background)"
+log "stack B: up -d with a broken V99 in promotion and a ${slow_seconds}s V99 in product (compose waits on promotion-schema; run in background)"
 up_start=$SECONDS
 # A simple command in the background: $! is timeout itself, which passes a kill on to compose.
 timeout 600 bash -c "$(compose_script)" compose "$B" "$work/broken.yaml" -- up -d --no-build >"$work/up-b.log" 2>&1 &
@@ -520,6 +533,19 @@ if wait_ready 180 "stack B: auth, product, cart ready" "$B" auth product cart &&
   fi
   leftover="$(sql "$B" promotion_db "SELECT to_regclass('promotion.half_applied') IS NOT NULL")"
   [[ "$leftover" == f ]] && ok "(c) the failed V99 left no half-applied table behind" || fail "(c) V99's table survived the failed migration"
+  # The slow migration: product-schema never unhealthy, product started after it and found its tables.
+  pr_sc="$(cid "$B" product-schema)"
+  pr_svc="$(cid "$B" product)"
+  slow_ms="$(sql "$B" product_db "SELECT execution_ms FROM product.schemagate_history WHERE version = '99' AND success")"
+  unhealthy="$(grep -c "^[0-9]* $pr_sc health_status: unhealthy" "$work/events-b" || true)"
+  pr_healthy="$(first_event_ns "$work/events-b" "$pr_sc" "health_status: healthy")"
+  pr_started="$(date -u -d "$(docker inspect -f '{{.State.StartedAt}}' "$pr_svc")" +%s%N)"
+  if [[ -n "$slow_ms" ]] && ((slow_ms >= slow_seconds * 1000)) && ((unhealthy == 0)) && [[ -n "$pr_healthy" ]] &&
+    ((pr_started > pr_healthy)) && service_ready "$B" product; then
+    ok "(t) product's first migration took ${slow_ms}ms; product-schema stayed 'starting' (never unhealthy), then healthy; product started $(((pr_started - pr_healthy) / 1000000))ms later and is ready"
+  else
+    fail "(t) slow migration: ${slow_ms:-no}ms recorded, $unhealthy unhealthy event(s), healthy at ${pr_healthy:-never}, product started at $pr_started"
+  fi
   good="$(sql "$B" promotion_db "SELECT count(*) FROM promotion.schemagate_history WHERE type = 'versioned' AND success")"
   want="$(count_files "$repo/schemas/promotion" 'V*__*.sql')"
   [[ "$good" -eq "$want" ]] && ok "(c) the $want good promotion migrations before V99 were applied" ||
