@@ -3,13 +3,19 @@
 #
 #   tests/e2e/run.sh            exit 0 all assertions held, 1 one failed, 2 no Docker engine
 #
-# Three stacks, each its own compose project (sge2e<pid><letter>), removed with their volumes
-# and networks on exit:
-#   A  compose.yaml, cart-schema scaled to 3:   (a) gating on healthy sidecars, tables found;
-#      (b) a restarted sidecar applies nothing; (d) 3 replicas apply each migration once;
-#      (e) uid 65532, read-only root filesystem, image size
-#   B  promotion's migrations plus a broken V99: (c) promotion never starts, its sidecar's
-#      /health says why, the other services run
+# First the image alone: (e) size (printed; at most 25,000,000 bytes), USER 65532, no shell,
+# `version` on a read-only root, every schemas/<svc> valid when mounted, and in a derived image.
+# Then three stacks, each its own compose project (sge2e<pid><letter>), removed with their
+# containers, volumes and networks on exit (also on failure or interrupt):
+#   A  compose.yaml, cart-schema scaled to 3: (a) each service started after the first passing
+#      probe in every replica's health log (and the health_status event), found its tables as its
+#      own role; (d) the 3 replicas applied each migration once; (e) sidecars run as uid 65532
+#      on a read-only root and change no file; (s) no password in compose files or container
+#      environments; (b) a restarted sidecar re-runs initialisation and applies nothing (with
+#      Compose >= 2.17 and docker/compose.restart.yaml its service restarts too)
+#   B  a broken V99 in promotion, a 20 s V99 in product: (c) promotion never starts, its
+#      sidecar's /health says why, the other services run, nothing half-applied; (t) the slow
+#      migration never turns product-schema unhealthy, product starts after it
 #   C  compose.yaml + docker/compose.schema-per-service.yaml: (f) one database, a schema each
 # Talks only to containers of those projects (HTTP from inside their network) and the engine.
 # Settings: SCHEMAGATE_IMAGE (default schemagate:local) names the image built and used;
