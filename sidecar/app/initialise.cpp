@@ -21,12 +21,22 @@ double seconds_since(Steady::time_point start) {
     return std::chrono::duration<double>(Steady::now() - start).count();
 }
 
-// Causes after which a cheap probe tells as soon as the server listens.
+// Causes after which a cheap probe tells as soon as the server accepts connections: it is not
+// listening yet, or listens but is still starting up or recovering (57P03, while it replays
+// WAL). Sleeping the whole back-off after "starting up" made readiness take seconds after the
+// server was ready.
 bool worth_probing(const wait::Classification& c) {
     return c.reason.find("refused") != std::string::npos ||
            c.reason.find("resolve") != std::string::npos ||
-           c.reason.find("socket") != std::string::npos;
+           c.reason.find("socket") != std::string::npos ||
+           c.reason.find("starting up") != std::string::npos ||
+           c.reason.find("recovering") != std::string::npos ||
+           c.reason.find("not yet accepting") != std::string::npos;
 }
+
+// How often that probe runs: a refused probe costs a SYN and a RST on the network, one while
+// the server starts a backend that exits at once, and only for the few milliseconds it starts.
+constexpr milliseconds kProbeInterval{20};
 
 }  // namespace
 
@@ -109,14 +119,15 @@ std::unique_ptr<db::Connection> connect_with_retry(const std::string& conninfo,
                 }
                 continue;
             }
-            // Refused or unresolvable: poll cheaply and try again as soon as anything answers.
+            // Refused, unresolvable or starting up: poll cheaply and try again as soon as the
+            // server accepts connections.
             const auto until = Steady::now() + delay;
             while (Steady::now() < until) {
                 const auto left = std::chrono::duration_cast<milliseconds>(until - Steady::now());
-                if (!stop.sleep_for(std::min(left, milliseconds(50)))) {
+                if (!stop.sleep_for(std::min(left, kProbeInterval))) {
                     return nullptr;
                 }
-                if (db::server_answers(probe)) {
+                if (db::server_accepts(probe)) {
                     break;
                 }
             }

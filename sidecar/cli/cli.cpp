@@ -94,11 +94,13 @@ class SignalStop {
         sigemptyset(&set);
         sigaddset(&set, SIGTERM);
         sigaddset(&set, SIGINT);
+        sigaddset(&set, wake_signal());
         pthread_sigmask(SIG_BLOCK, &set, nullptr);
         thread_ = std::jthread([&stop, set](const std::stop_token& token) {
             while (!token.stop_requested()) {
                 timespec timeout{0, 200'000'000};
-                if (sigtimedwait(&set, nullptr, &timeout) > 0) {
+                const int sig = sigtimedwait(&set, nullptr, &timeout);
+                if (sig == SIGTERM || sig == SIGINT) {
                     spdlog::warn("stop requested: cancelling the running statement");
                     stop.request();
                     return;
@@ -106,8 +108,18 @@ class SignalStop {
             }
         });
     }
+    SignalStop(const SignalStop&) = delete;
+    SignalStop& operator=(const SignalStop&) = delete;
+    // Wakes the thread instead of joining it only when its wait times out: that wait added up
+    // to 200 ms (100 ms on average) to the exit of every one-shot command.
+    ~SignalStop() {
+        thread_.request_stop();
+        pthread_kill(thread_.native_handle(), wake_signal());
+    }
 
   private:
+    // A real-time signal nobody else sends; blocked everywhere, so it only wakes the wait.
+    static int wake_signal() { return SIGRTMIN + 1; }
     std::jthread thread_;
 };
 
