@@ -197,12 +197,13 @@ record_events() { # project file
 # The containers' health logs, sampled every second into a file ("<id> <exit code> <end time>" per
 # probe, duplicates removed later): a health log keeps only the last five probes, so sampling it
 # keeps every probe of the start-up. Stops by itself after 10 minutes.
+health_sample() { # container...: its health log now, one "<id> <exit code> <end time>" a probe
+  docker inspect -f '{{if .State.Health}}{{range .State.Health.Log}}{{$.Id}} {{.ExitCode}} {{.End}}{{"\n"}}{{end}}{{end}}' "$@" 2>/dev/null
+}
 record_health() { # project file
   (
     for _ in $(seq 1 600); do
-      for c in $(docker ps -q --no-trunc --filter "label=com.docker.compose.project=$1"); do
-        docker inspect -f '{{if .State.Health}}{{range .State.Health.Log}}{{$.Id}} {{.ExitCode}} {{.End}}{{"\n"}}{{end}}{{end}}' "$c" 2>/dev/null
-      done
+      health_sample $(docker ps -q --no-trunc --filter "label=com.docker.compose.project=$1")
       sleep 1
     done
   ) >>"$2" &
@@ -325,6 +326,7 @@ for s in "${services[@]}"; do
       h=0
     fi
     ((h > latest_healthy)) && latest_healthy=$h
+    health_sample "$sc" >>"$work/health-a" # the last probes too, whenever the sampler last ran
     probes="$(health_ns "$work/health-a" "$sc")"
     pass="$(awk '$1 == 0 {print $2; exit}' <<<"$probes")"
     failed_before="$(awk -v p="${pass:-0}" '$1 != 0 && $2 < p' <<<"$probes" | wc -l)"
