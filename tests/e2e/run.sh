@@ -240,7 +240,10 @@ else
   cp -a "$repo/CMakeLists.txt" "$repo/CMakePresets.json" "$repo/sidecar" "$repo/docker" "$work/context/"
   log "building $image from docker/Dockerfile (the first build compiles the project: many minutes on 2 cores)"
   build_start=$SECONDS
-  if ! timeout 3600 docker build --force-rm -f "$work/context/docker/Dockerfile" -t "$image" "$work/context" >"$work/build.log" 2>&1; then
+  # In the background with wait, so that an interrupt stops the build and cleans up at once.
+  timeout 3600 docker build --force-rm -f "$work/context/docker/Dockerfile" -t "$image" "$work/context" >"$work/build.log" 2>&1 &
+  pids+=("$!")
+  if ! wait "$!"; then
     tail -n 60 "$work/build.log" >&2
     die "docker build failed (log above)"
   fi
