@@ -136,6 +136,11 @@ std::unique_ptr<Connection> Connection::open(const std::string& conninfo, bool p
 }
 
 Rows Connection::query(const std::string& sql) {
+    // libpq already knows the connection is gone: say so without asking libpqxx 6.4, which leaks
+    // the error result of a query sent on a dead connection.
+    if (!is_open()) {
+        throw ConnectionLost(lost_message("not connected"));
+    }
     try {
         pqxx::nontransaction tx(impl_->conn);
         const pqxx::result result = tx.exec(sql);

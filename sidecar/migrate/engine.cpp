@@ -523,6 +523,22 @@ std::optional<Outcome> Engine::take_locks(MigrationLock& lock, MigrationLock& wo
 }
 
 Outcome Engine::migrate() {
+    try {
+        return migrate_unguarded();
+    } catch (const db::SqlError& e) {
+        // A stop request's cancel can land on whatever statement runs next (an unlock, a
+        // progress update) rather than the one it was meant for: that is still a stop.
+        if (e.is_cancel() && stop_.requested()) {
+            Outcome o;
+            o.result = Result::kStopped;
+            o.message = "stopped; the running statement was cancelled";
+            return o;
+        }
+        throw;
+    }
+}
+
+Outcome Engine::migrate_unguarded() {
     const auto start = Clock::now();
     Outcome outcome;
     // A stop request cancels whatever statement runs on this connection.

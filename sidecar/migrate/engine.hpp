@@ -80,6 +80,7 @@ class Engine {
     [[nodiscard]] const Placeholders& placeholders() const { return placeholders_; }
 
   private:
+    Outcome migrate_unguarded();
     struct Applied {
         bool ok = false;
         std::string message;

@@ -1,5 +1,7 @@
 #include "sidecar/migrate/lock.hpp"
 
+#include <exception>
+#include <optional>
 #include <random>
 
 #include <spdlog/spdlog.h>
@@ -39,7 +41,9 @@ std::int64_t work_lock_key(std::string_view database, std::string_view schema,
 }
 
 MigrationLock::~MigrationLock() {
-    if (held_) {
+    // Unwinding (most often a lost connection): the owner closes the connection, which frees a
+    // session lock; a query on a dead connection would only fail (and leak in libpqxx 6.4).
+    if (held_ && std::uncaught_exceptions() == 0) {
         try {
             release();
         } catch (...) {  // closing the connection releases a session lock anyway
@@ -102,7 +106,18 @@ void MigrationLock::release() {
         return;
     }
     held_ = false;
-    const auto released = conn_.value("SELECT pg_advisory_unlock(" + std::to_string(key_) + ")");
+    std::optional<std::string> released;
+    try {
+        released = conn_.value("SELECT pg_advisory_unlock(" + std::to_string(key_) + ")");
+    } catch (const db::SqlError& e) {
+        if (!e.is_cancel()) {
+            throw;
+        }
+        // A stop request's cancel landed here: the process is ending and closing the
+        // connection frees the lock.
+        spdlog::debug("the {} release was cancelled by the stop request key={}", what_, key_);
+        return;
+    }
     if (released != "t") {
         spdlog::warn(
             "the {} was not held at release; another session may have run "
