@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <system_error>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -454,7 +455,7 @@ int cmd_new(const config::Config& config, const std::string& description) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
         std::fprintf(stderr, "schemagate: new: cannot create %s: %s\n", path.c_str(),
-                     std::strerror(errno));
+                     std::generic_category().message(errno).c_str());
         return kExitUsage;
     }
     const std::string body =
@@ -472,6 +473,7 @@ int cmd_new(const config::Config& config, const std::string& description) {
 int cmd_healthcheck(const std::string& url_flag) {
     std::string url = url_flag;
     if (url.empty()) {
+        // NOLINTNEXTLINE(concurrency-mt-unsafe): read once, before any thread starts
         const char* listen = std::getenv("SCHEMAGATE_LISTEN");
         std::string port = "8080";
         if (listen != nullptr) {

@@ -78,9 +78,7 @@ std::string one_line(std::string_view message) {
             while (!line.empty() && line.front() == ' ') {
                 line.remove_prefix(1);
             }
-            if (line.substr(0, 7) == "ERROR: ") {
-                line.remove_prefix(7);
-            } else if (line.substr(0, 7) == "FATAL: ") {
+            if (line.substr(0, 7) == "ERROR: " || line.substr(0, 7) == "FATAL: ") {
                 line.remove_prefix(7);
             }
             while (!line.empty() && line.front() == ' ') {

@@ -18,7 +18,7 @@ std::vector<std::string> check(const Migration& m, const Placeholders& placehold
     std::vector<std::string> problems;
     const Directives directives = parse_directives(m.sql);
     for (const auto& e : directives.errors) {
-        problems.push_back(at_line(e.line, e.message));
+        problems.emplace_back(at_line(e.line, e.message));
     }
     std::string text;
     if (directives.no_placeholders) {
@@ -30,39 +30,39 @@ std::vector<std::string> check(const Migration& m, const Placeholders& placehold
             for (const auto& [name, value] : placeholders) {
                 known += (known.empty() ? "" : ", ") + name;
             }
-            problems.push_back(at_line(e.line, "unknown placeholder ${" + e.name +
-                                                   "}; known: " + known +
-                                                   " (set SCHEMAGATE_PLACEHOLDER_" + e.name +
-                                                   " or add -- schemagate:no-placeholders)"));
+            problems.emplace_back(at_line(e.line, "unknown placeholder ${" + e.name +
+                                                      "}; known: " + known +
+                                                      " (set SCHEMAGATE_PLACEHOLDER_" + e.name +
+                                                      " or add -- schemagate:no-placeholders)"));
         }
         text = std::move(s.text);
     }
     const SplitResult split = split_statements(text);
     if (split.error) {
-        problems.push_back(at_line(split.error->line, split.error->message));
+        problems.emplace_back(at_line(split.error->line, split.error->message));
         return problems;
     }
     if (split.statements.empty()) {
-        problems.push_back("has no SQL statement (only comments)");
+        problems.emplace_back("has no SQL statement (only comments)");
         return problems;
     }
     const bool transactional = !directives.no_transaction && m.type != MigrationType::kVerify;
     for (const auto& st : split.statements) {
         if (is_transaction_control(st)) {
-            problems.push_back(at_line(st.line,
-                                       "transaction control (BEGIN/COMMIT/ROLLBACK...) is not "
-                                       "allowed: each file already runs in its own "
-                                       "transaction; remove it, or add "
-                                       "-- schemagate:no-transaction as the first line"));
+            problems.emplace_back(at_line(st.line,
+                                          "transaction control (BEGIN/COMMIT/ROLLBACK...) is not "
+                                          "allowed: each file already runs in its own "
+                                          "transaction; remove it, or add "
+                                          "-- schemagate:no-transaction as the first line"));
         } else if (const auto command = no_transaction_command(st); transactional && command) {
-            problems.push_back(at_line(st.line, std::string(*command) +
-                                                    " cannot run inside a transaction; add "
-                                                    "-- schemagate:no-transaction as the file's "
-                                                    "first line"));
+            problems.emplace_back(at_line(st.line, std::string(*command) +
+                                                       " cannot run inside a transaction; add "
+                                                       "-- schemagate:no-transaction as the file's "
+                                                       "first line"));
         }
     }
     if (m.type == MigrationType::kVerify && directives.no_transaction) {
-        problems.push_back(
+        problems.emplace_back(
             "verify files always run read-only in one transaction; remove "
             "-- schemagate:no-transaction");
     }

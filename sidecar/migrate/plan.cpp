@@ -238,7 +238,7 @@ UndoPlan make_undo_plan(const MigrationSet& files, const std::vector<HistoryRow>
     std::vector<Version> applied;
     for (const auto& [parts, row] : index.latest) {
         if (is_applied(row)) {
-            applied.push_back(*Version::parse(*row->version));
+            applied.emplace_back(*Version::parse(*row->version));
         }
     }
     std::sort(applied.begin(), applied.end(),

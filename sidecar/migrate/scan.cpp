@@ -63,13 +63,13 @@ std::optional<std::string> read_script(const fs::path& path, const std::string& 
         return std::nullopt;
     }
     if (size > kMaxFileBytes) {
-        problems.push_back({script, "is " + std::to_string(size / (1024 * 1024)) +
+        problems.push_back({script, "is " + std::to_string(size / (std::uintmax_t{1024} * 1024)) +
                                         " MiB; files larger than 64 MiB are refused"});
         return std::nullopt;
     }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        problems.push_back({script, std::string("cannot read: ") + std::strerror(errno)});
+        problems.push_back({script, "cannot read: " + std::generic_category().message(errno)});
         return std::nullopt;
     }
     std::string raw(static_cast<std::size_t>(size), '\0');

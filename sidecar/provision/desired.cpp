@@ -12,12 +12,12 @@ using config::Isolation;
 constexpr std::size_t kMaxNameBytes = 63;  // NAMEDATALEN - 1
 
 // Duplicate-object SQLSTATEs a racing peer causes: the object is there, which is what we want.
-const std::vector<std::string> kRoleRace = {"42710", "23505"};
-const std::vector<std::string> kDatabaseRace = {"42P04", "23505"};
-const std::vector<std::string> kSchemaRace = {"42P06", "23505"};
-const std::vector<std::string> kExtensionRace = {"42710", "23505"};
+const std::vector<std::string> role_race = {"42710", "23505"};
+const std::vector<std::string> database_race = {"42P04", "23505"};
+const std::vector<std::string> schema_race = {"42P06", "23505"};
+const std::vector<std::string> extension_race = {"42710", "23505"};
 // A racing peer inserted the same catalog row (a grant, a role setting) first.
-const std::vector<std::string> kRowRace = {"23505"};
+const std::vector<std::string> row_race = {"23505"};
 
 std::string trimmed(std::string_view text) {
     const auto first = text.find_first_not_of(" \t\r\n");
@@ -233,7 +233,7 @@ Plan plan_cluster(const Desired& d, const ClusterFacts& facts, Quoter& quote,
                                         display(d.role) + " yourself");
             }
             plan.steps.push_back({"CREATE ROLE " + role + " LOGIN" + password_sql,
-                                  "created role " + display(d.role), kRoleRace,
+                                  "created role " + display(d.role), role_race,
                                   password_value.has_value()});
         } else {
             if (!facts.role_can_login) {
@@ -243,7 +243,7 @@ Plan plan_cluster(const Desired& d, const ClusterFacts& facts, Quoter& quote,
                                             " log in (needs CREATEROLE or superuser)");
                 }
                 plan.steps.push_back({"ALTER ROLE " + role + " LOGIN",
-                                      "allowed role " + display(d.role) + " to log in", kRowRace,
+                                      "allowed role " + display(d.role) + " to log in", row_race,
                                       false});
             }
             const bool set_password =
@@ -262,7 +262,7 @@ Plan plan_cluster(const Desired& d, const ClusterFacts& facts, Quoter& quote,
                 } else if (facts.password == PasswordState::kUnset) {
                     change = "set password of role " + display(d.role);
                 }
-                plan.steps.push_back({"ALTER ROLE " + role + password_sql, change, kRowRace, true});
+                plan.steps.push_back({"ALTER ROLE " + role + password_sql, change, row_race, true});
             }
         }
         if (!facts.superuser && !facts.admin_acts_as_role) {
@@ -277,7 +277,7 @@ Plan plan_cluster(const Desired& d, const ClusterFacts& facts, Quoter& quote,
             plan.steps.push_back({"GRANT " + role + " TO " + quote.identifier(facts.admin_role),
                                   "granted role " + display(d.role) + " to admin role " +
                                       display(facts.admin_role) + " (to give it its objects)",
-                                  kRowRace, false});
+                                  row_race, false});
         }
     }
 
@@ -296,7 +296,7 @@ Plan plan_cluster(const Desired& d, const ClusterFacts& facts, Quoter& quote,
                 plan.steps.push_back(
                     {"CREATE DATABASE " + db + " OWNER " + role,
                      "created database " + display(d.database) + " owned by " + display(d.role),
-                     kDatabaseRace, false});
+                     database_race, false});
                 public_connects = true;  // PostgreSQL's default for a new database
             } else if (facts.database_owner != d.role) {
                 if (!databases_ok) {
@@ -309,18 +309,18 @@ Plan plan_cluster(const Desired& d, const ClusterFacts& facts, Quoter& quote,
                                       "gave database " + display(d.database) + " (owned by " +
                                           display(facts.database_owner) + ") to role " +
                                           display(d.role),
-                                      kRowRace, false});
+                                      row_race, false});
             } else if (!facts.role_can_connect) {
                 plan.steps.push_back({"GRANT CONNECT ON DATABASE " + db + " TO " + role,
                                       "granted CONNECT on database " + display(d.database) +
                                           " to " + display(d.role),
-                                      kRowRace, false});
+                                      row_race, false});
             }
             if (public_connects) {
                 plan.steps.push_back(
                     {"REVOKE CONNECT, TEMPORARY ON DATABASE " + db + " FROM PUBLIC",
                      "revoked CONNECT on database " + display(d.database) + " from PUBLIC",
-                     kRowRace, false});
+                     row_race, false});
             }
             break;
         }
@@ -339,7 +339,7 @@ Plan plan_cluster(const Desired& d, const ClusterFacts& facts, Quoter& quote,
                                       "created database " + display(d.database) +
                                           " (shared by schema-isolated "
                                           "services)",
-                                      kDatabaseRace, false});
+                                      database_race, false});
                 role_connects = true;  // PUBLIC may connect to a new database
             }
             if (!role_connects) {
@@ -347,7 +347,7 @@ Plan plan_cluster(const Desired& d, const ClusterFacts& facts, Quoter& quote,
                     {"GRANT CONNECT ON DATABASE " + db + " TO " + quote.identifier(d.role),
                      "granted CONNECT on database " + display(d.database) + " to " +
                          display(d.role),
-                     kRowRace, false});
+                     row_race, false});
             }
             break;
         }
@@ -396,14 +396,14 @@ Plan plan_database(const Desired& d, const DatabaseFacts& facts, Quoter& quote) 
             plan.steps.push_back(
                 {"CREATE SCHEMA " + schema + " AUTHORIZATION " + role,
                  "created schema " + display(d.schema) + " owned by " + display(d.role),
-                 kSchemaRace, false});
+                 schema_race, false});
         } else if (!d.owner_of_schema.empty()) {
             if (facts.schema_owner != d.owner_of_schema) {
                 plan.steps.push_back({"ALTER SCHEMA " + schema + " OWNER TO " + role,
                                       "gave schema " + display(d.schema) + " (owned by " +
                                           display(facts.schema_owner) + ") to role " +
                                           display(d.role),
-                                      kRowRace, false});
+                                      row_race, false});
             }
         } else if (!facts.role_schema_usage || !facts.role_schema_create) {
             // "public" in the service's own database: PostgreSQL 15 gives it to the database
@@ -411,12 +411,12 @@ Plan plan_database(const Desired& d, const DatabaseFacts& facts, Quoter& quote) 
             plan.steps.push_back(
                 {"GRANT USAGE, CREATE ON SCHEMA " + schema + " TO " + role,
                  "granted USAGE, CREATE on schema " + display(d.schema) + " to " + display(d.role),
-                 kRowRace, false});
+                 row_race, false});
         }
         if (!d.owner_of_schema.empty() && facts.schema_exists && facts.schema_public_access) {
             plan.steps.push_back({"REVOKE ALL ON SCHEMA " + schema + " FROM PUBLIC",
                                   "revoked PUBLIC's access to schema " + display(d.schema),
-                                  kRowRace, false});
+                                  row_race, false});
         }
         if (sets_search_path(d) && !facts.search_path_ok) {
             if (!may_manage_roles(facts.superuser, facts.createrole)) {
@@ -428,7 +428,7 @@ Plan plan_database(const Desired& d, const DatabaseFacts& facts, Quoter& quote) 
                                       " SET search_path = " + schema + ", public",
                                   "set search_path of role " + display(d.role) + " in database " +
                                       display(d.database) + " to " + display(d.schema) + ", public",
-                                  kRowRace, false});
+                                  row_race, false});
         }
     }
 
@@ -458,7 +458,7 @@ Plan plan_database(const Desired& d, const DatabaseFacts& facts, Quoter& quote) 
         plan.steps.push_back(
             {"CREATE EXTENSION " + quote.identifier(extension.name),
              "created extension " + display(extension.name) + " in database " + display(d.database),
-             kExtensionRace, false});
+             extension_race, false});
     }
     return plan;
 }

@@ -41,7 +41,7 @@ std::optional<Bytes> unbase64(std::string_view text) {
     if (n < 0) {
         return std::nullopt;
     }
-    std::size_t size = static_cast<std::size_t>(n);
+    auto size = static_cast<std::size_t>(n);
     // EVP_DecodeBlock counts the padding as zero bytes.
     for (std::size_t i = text.size(); i > 0 && text[i - 1] == '='; --i) {
         --size;

@@ -46,22 +46,16 @@ bool Stop::sleep_for(std::chrono::milliseconds duration) {
 }
 
 Stop::Registration Stop::on_request(std::function<void()> hook) {
-    bool run_now = false;
-    std::uint64_t id = 0;
     {
         const std::lock_guard lock(mutex_);
-        if (requested_) {
-            run_now = true;
-        } else {
-            id = next_id_++;
+        if (!requested_) {
+            const std::uint64_t id = next_id_++;
             hooks_.emplace(id, std::move(hook));
+            return {this, id};
         }
     }
-    if (run_now) {
-        hook();
-        return {nullptr, 0};
-    }
-    return {this, id};
+    hook();  // already requested: run it now, outside the mutex
+    return {nullptr, 0};
 }
 
 Stop::Registration::~Registration() {
