@@ -359,17 +359,23 @@ Engine::Applied Engine::apply_statements(const Migration& m, const Prepared& p, 
             if (index_name) {
                 left_over = invalid_index_named(*index_name);
                 if (!left_over.empty()) {
-                    left_over = "; it left the INVALID index " + left_over +
-                                ", which the next run drops before building it again";
+                    left_over.insert(0, "; it left the INVALID index ")
+                        .append(", which the next run drops before building it again");
                 }
             }
-            return {false, m.script + " " + why + hint_for(e) + left_over +
-                               "; it runs outside a transaction, so " +
-                               (i == 0   ? std::string("nothing was applied")
-                                : i == 1 ? std::string("statement 1 stays applied")
-                                         : "statements 1-" + std::to_string(i) + " stay applied") +
-                               "; fix the file and run again: it resumes at statement " +
-                               std::to_string(i + 1)};
+            std::string message = m.script;
+            message.append(" ").append(why).append(hint_for(e)).append(left_over);
+            message.append("; it runs outside a transaction, so ");
+            if (i == 0) {
+                message.append("nothing was applied");
+            } else if (i == 1) {
+                message.append("statement 1 stays applied");
+            } else {
+                message.append("statements 1-").append(std::to_string(i)).append(" stay applied");
+            }
+            message.append("; fix the file and run again: it resumes at statement ")
+                .append(std::to_string(i + 1));
+            return {false, message};
         }
         if (options_.statement_lock_timeout) {
             conn_.exec("RESET lock_timeout");

@@ -244,7 +244,7 @@ UndoPlan make_undo_plan(const MigrationSet& files, const std::vector<HistoryRow>
     std::sort(applied.begin(), applied.end(),
               [](const Version& a, const Version& b) { return b < a; });
     if (applied.empty()) {
-        plan.problems.push_back("nothing to undo: no versioned migration is applied");
+        plan.problems.emplace_back("nothing to undo: no versioned migration is applied");
         return plan;
     }
     std::vector<Version> targets;

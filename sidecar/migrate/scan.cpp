@@ -130,7 +130,8 @@ void scan_ordered_dir(const fs::path& dir, const std::string& prefix, MigrationT
         if (name.empty() || name.front() == '.') {
             continue;
         }
-        const std::string script = prefix + "/" + name;
+        std::string script = prefix;
+        script.append("/").append(name);
         if (name.size() < 4 || name.substr(name.size() - 4) != ".sql") {
             continue;  // README.md and the like
         }

@@ -217,16 +217,25 @@ std::vector<ExtensionFacts> observe_extensions(db::Connection& conn, Quoter& quo
         const std::string lit = quote.literal(name);
         const std::string needs_superuser =
             has_trusted ? "v.superuser AND NOT v.trusted" : std::string("v.superuser");
-        const auto rows = conn.query(
-            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_available_extensions WHERE name = " + lit +
-            "), coalesce((SELECT " + needs_superuser +
-            " FROM pg_catalog.pg_available_extension_versions v JOIN "
-            "pg_catalog.pg_available_extensions a ON a.name = v.name AND a.default_version = "
-            "v.version WHERE v.name = " +
-            lit + "), true), " +
-            (in_database
-                 ? "EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = " + lit + ")"
-                 : std::string("false")));
+        std::string sql =
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_available_extensions WHERE name = ";
+        sql.append(lit)
+            .append("), coalesce((SELECT ")
+            .append(needs_superuser)
+            .append(
+                " FROM pg_catalog.pg_available_extension_versions v JOIN "
+                "pg_catalog.pg_available_extensions a ON a.name = v.name AND a.default_version = "
+                "v.version WHERE v.name = ")
+            .append(lit)
+            .append("), true), ");
+        if (in_database) {
+            sql.append("EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = ")
+                .append(lit)
+                .append(")");
+        } else {
+            sql.append("false");
+        }
+        const auto rows = conn.query(sql);
         ExtensionFacts facts;
         facts.name = name;
         if (!rows.empty() && rows.front().size() == 3) {
