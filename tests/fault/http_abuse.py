@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""HTTP under abuse, all at once, against a real `schemagate run` on 127.0.0.1:
+
+  - 500 slow clients, each sending its request one byte at a time, a byte every 200 ms;
+  - a stream of requests with oversized headers (16 KiB, over the 8 KiB default);
+  - a wrk flood of /readyz on 50 keep-alive connections;
+
+while a well-behaved probe opens a fresh connection every 20 ms and GETs /readyz. Passes when
+every probe is answered, the probes' p99 stays under 10 ms, the oversized requests get 431, and
+the sidecar's RSS stays under 64 MiB. Bounded: the abuse lasts 8 s, every socket has a timeout.
+
+  tests/fault/http_abuse.py path/to/schemagate       exit 0 pass, 1 fail
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+DURATION = 8.0
+SLOW_CLIENTS = 500
+P99_LIMIT_MS = 10.0
+RSS_LIMIT_KIB = 64 * 1024
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def get(port, path, timeout=2.0):
+    start = time.perf_counter()
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return data.split(b" ", 2)[1].decode() if data else "", (time.perf_counter() - start) * 1000
+
+
+def main():
+    binary = os.path.abspath(sys.argv[1])
+    port = free_port()
+    dead_db = free_port()  # nothing listens: the sidecar stays in "waiting", /readyz answers 503
+    migrations = tempfile.mkdtemp(prefix="sgabuse.")
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "SCHEMAGATE_SERVICE": "abuse",
+        "SCHEMAGATE_MIGRATIONS": migrations,
+        "DATABASE_URL": f"postgresql://u@127.0.0.1:{dead_db}/db",
+        "DB_INIT_MAX_RETRIES": "0",
+        "SCHEMAGATE_LISTEN": f"127.0.0.1:{port}",
+        "LOG_LEVEL": "error",
+    }
+    for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    proc = subprocess.Popen([binary, "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    failures = []
+    try:
+        deadline = time.time() + 10
+        while True:
+            try:
+                status, _ = get(port, "/livez")
+                if status == "200":
+                    break
+            except OSError:
+                pass
+            if time.time() > deadline:
+                print("http_abuse: FAIL: the sidecar never answered /livez")
+                return 1
+            time.sleep(0.05)
+
+        stop = threading.Event()
+        counts = {"slow_dropped": 0, "slow_opened": 0, "oversized": 0, "oversized_431": 0}
+        lock = threading.Lock()
+
+        def slow_clients():
+            socks = []
+            for _ in range(SLOW_CLIENTS):
+                if stop.is_set():
+                    break
+                try:
+                    s = socket.create_connection(("127.0.0.1", port), timeout=1)
+                    s.setblocking(False)
+                    socks.append(s)
+                except OSError:
+                    pass
+            with lock:
+                counts["slow_opened"] = len(socks)
+            request = b"GET /readyz HTTP/1.1\r\nHost: slow\r\n\r\n"
+            i = 0
+            while not stop.is_set() and socks:
+                alive = []
+                for s in socks:
+                    try:
+                        s.send(request[i % len(request):i % len(request) + 1])
+                        alive.append(s)
+                    except OSError:
+                        with lock:
+                            counts["slow_dropped"] += 1
+                        s.close()
+                socks = alive
+                i += 1
+                stop.wait(0.2)
+            for s in socks:
+                s.close()
+
+        def oversized():
+            header = b"X-Big: " + b"a" * 16384 + b"\r\n"
+            while not stop.is_set():
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+                        s.sendall(b"GET /readyz HTTP/1.1\r\nHost: big\r\n" + header + b"\r\n")
+                        data = s.recv(64)
+                        with lock:
+                            counts["oversized"] += 1
+                            if data.startswith(b"HTTP/1.1 431"):
+                                counts["oversized_431"] += 1
+                except OSError:
+                    with lock:
+                        counts["oversized"] += 1
+                stop.wait(0.01)
+
+        threads = [threading.Thread(target=slow_clients), threading.Thread(target=oversized)]
+        for t in threads:
+            t.start()
+        wrk = None
+        if shutil.which("wrk"):
+            wrk = subprocess.Popen(["wrk", "-t1", "-c50", f"-d{int(DURATION)}s",
+                                    f"http://127.0.0.1:{port}/readyz"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        else:
+            failures.append("wrk is not installed (apt-get install wrk)")
+        time.sleep(1.0)  # let the abuse build up
+        latencies, errors, peak_rss = [], [], 0
+        end = time.time() + DURATION - 2
+        while time.time() < end:
+            try:
+                status, ms = get(port, "/readyz")
+                if status != "503":
+                    errors.append(f"status {status!r}")
+                latencies.append(ms)
+            except OSError as e:
+                errors.append(str(e))
+            peak_rss = max(peak_rss, rss_kib(proc.pid))
+            time.sleep(0.02)
+        stop.set()
+        for t in threads:
+            t.join(timeout=10)
+        wrk_out = wrk.communicate(timeout=30)[0] if wrk else ""
+        latencies.sort()
+        p50 = latencies[len(latencies) // 2] if latencies else 0
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else 0
+        wrk_rps = next((l.split()[1] for l in wrk_out.splitlines() if l.startswith("Requests/sec")), "?")
+        print(f"http_abuse: {counts['slow_opened']} slow clients ({counts['slow_dropped']} dropped by "
+              f"the server), {counts['oversized']} oversized requests ({counts['oversized_431']} got "
+              f"431), wrk {wrk_rps} req/s; probe: {len(latencies)} answered, {len(errors)} errors, "
+              f"p50 {p50:.2f} ms, p99 {p99:.2f} ms; peak RSS {peak_rss / 1024:.1f} MiB")
+        if errors:
+            failures.append(f"{len(errors)} probes failed, e.g. {errors[0]}")
+        if len(latencies) < 50:
+            failures.append(f"only {len(latencies)} probes answered")
+        if p99 >= P99_LIMIT_MS:
+            failures.append(f"probe p99 {p99:.2f} ms >= {P99_LIMIT_MS} ms")
+        if peak_rss >= RSS_LIMIT_KIB:
+            failures.append(f"peak RSS {peak_rss} KiB >= {RSS_LIMIT_KIB} KiB")
+        if counts["oversized"] and counts["oversized_431"] == 0:
+            failures.append("no oversized request got 431")
+        if proc.poll() is not None:
+            failures.append(f"the sidecar exited with {proc.returncode}")
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                rc = proc.wait(timeout=10)
+                if rc != 0:
+                    failures.append(f"exit {rc} after SIGTERM (expected 0)")
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                failures.append("did not stop within 10 s of SIGTERM")
+        shutil.rmtree(migrations, ignore_errors=True)
+    for f in failures:
+        print(f"http_abuse: FAIL: {f}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
