@@ -164,7 +164,7 @@ Rows Connection::query(const std::string& sql) {
         throw SqlError(one_line(e.what()), "42501", error_line(e.what()));
     } catch (const pqxx::sql_error& e) {
         if (!is_open()) {
-            throw ConnectionLost(one_line(e.what()));
+            throw ConnectionLost(lost_message(e.what()));
         }
         throw SqlError(one_line(e.what()), e.sqlstate(), error_line(e.what()));
     } catch (const pqxx::transaction_rollback& e) {
