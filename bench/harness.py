@@ -828,7 +828,42 @@ def part_http(ctx) -> Section:
     body += (f"\n\n`wrk -t1 -c<connections> -d{ctx.http_seconds:g}s --latency`, keep-alive, "
              f"alternating servers run by run; both servers, wrk and the load share 2 cores. "
              f"schemagate RSS after the load: {mib(idle_after)}.")
+    abuse_body, data["abuse"] = abuse(ctx)
+    body += "\n\n" + abuse_body
     return Section("4. /readyz on keep-alive connections", body, data)
+
+
+def abuse(ctx) -> tuple[str, list[dict]]:
+    """tests/fault/http_abuse.py, ctx.runs times: a probe's latency while 500 slow clients,
+    oversized headers and a wrk flood hit `run` at once (target: p99 < 10 ms)."""
+    script = ROOT / "tests" / "fault" / "http_abuse.py"
+    seconds = 3 if ctx.smoke else 8
+    runs = []
+    for r in range(ctx.runs):
+        p = subprocess.run([sys.executable, str(script), "--json", "--seconds", str(seconds),
+                            "--p99-ms", "1000000", str(ctx.tools.schemagate)],
+                           capture_output=True, text=True, timeout=seconds + 60)
+        last = p.stdout.strip().splitlines()[-1:] or [""]
+        try:
+            res = json.loads(last[0])
+        except ValueError:
+            raise BenchError(f"http_abuse.py run {r + 1} gave no figures: {p.stdout}{p.stderr}")
+        if res["failures"]:
+            raise BenchError(f"http_abuse.py run {r + 1}: {'; '.join(res['failures'])}")
+        runs.append(res)
+    p99 = [x["p99_ms"] for x in runs]
+    p50 = [x["p50_ms"] for x in runs]
+    rows = [["probe p50", f"{med(p50):.2f} ms", f"{min(p50):.2f} – {max(p50):.2f} ms", ""],
+            ["probe p99", f"{med(p99):.2f} ms", f"{min(p99):.2f} – {max(p99):.2f} ms", "< 10 ms"],
+            ["probes answered / failed", f"{med([x['probes'] for x in runs]):.0f} / "
+             f"{sum(x['errors'] for x in runs)}", "", "all answered"],
+            ["peak RSS", mib(med([x['peak_rss_kib'] for x in runs])),
+             f"{mib(min(x['peak_rss_kib'] for x in runs))} – "
+             f"{mib(max(x['peak_rss_kib'] for x in runs))}", "bounded"]]
+    text = ("Under abuse (`tests/fault/http_abuse.py`): 500 slow clients (a byte every 200 ms), a "
+            "stream of 16 KiB headers and `wrk -c50` at once for "
+            f"{seconds} s, while a probe opens a new connection every 20 ms; {len(runs)} runs.\n\n")
+    return text + table(["", "median", "min – max", "target"], rows), runs
 
 
 # ---------------------------------------------------------------------------------------------

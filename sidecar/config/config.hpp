@@ -45,6 +45,11 @@ struct HttpLimits {
     std::size_t max_connections = 256;
     Millis read_timeout{5000};  // the time a client has to send a whole request
     Millis idle_timeout{5000};  // keep-alive connections idle longer are closed
+    // At the cap, a client still sending its request (or reading its answer) after this long, or
+    // a quarter of read_timeout if that is shorter, may lose its place to a new connection. A
+    // local probe sends its whole request in one segment right after connecting; only a slow
+    // client is still at it after a tenth of a second. Not a setting (tests lengthen it).
+    Millis slow_grace{100};
 };
 
 struct Config {

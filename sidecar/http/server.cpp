@@ -425,11 +425,13 @@ void Server::Core::on_accept(const ErrorCode& ec, tcp::socket socket) {
 
 // At the cap a new connection (perhaps a probe) gets the place of, in this order: the keep-alive
 // connection idle longest; one that is only draining after its answer; the one that has spent
-// longest, and at least a quarter of the read timeout, sending a request or reading an answer
-// (a probe sends its request at once, so that is a slow client). Otherwise it is refused. So idle
-// and slow clients, however many, cannot lock out a probe for more than a moment.
+// longest, and at least limits.slow_grace, sending a request or reading an answer (a probe sends
+// its request at once, so that is a slow client). Otherwise it is refused. So idle and slow
+// clients, however many, cannot lock out a probe for more than a moment.
 bool Server::Core::make_room() {
-    const auto slow_before = SteadyClock::now() - limits.read_timeout / 4;
+    const auto grace =
+        std::min<std::chrono::milliseconds>(limits.slow_grace, limits.read_timeout / 4);
+    const auto slow_before = SteadyClock::now() - grace;
     Session* idle = nullptr;
     Session* lingering = nullptr;
     Session* slow = nullptr;

@@ -6,11 +6,19 @@
   - a wrk flood of /readyz on 50 keep-alive connections;
 
 while a well-behaved probe opens a fresh connection every 20 ms and GETs /readyz. Passes when
-every probe is answered, the probes' p99 stays under 10 ms, the oversized requests get 431, and
-the sidecar's RSS stays under 64 MiB. Bounded: the abuse lasts 8 s, every socket has a timeout.
+every probe is answered, the probes' p99 stays under the limit, the oversized requests get 431,
+the sidecar's RSS stays under 64 MiB (--rss-mib) and it stops cleanly on SIGTERM. Bounded: the abuse lasts
+8 s (--seconds), every socket has a timeout.
 
-  tests/fault/http_abuse.py path/to/schemagate       exit 0 pass, 1 fail
+The 10 ms p99 target is the Release build's (bench/run http measures it). A Debug build
+saturated by the wrk flood answers several times slower, so tests/run gives it a looser limit
+(--p99-ms) that still catches a probe locked out by the slow clients.
+
+  tests/fault/http_abuse.py [--p99-ms 10] [--seconds 8] [--json] path/to/schemagate
+  exit 0 pass, 1 fail; --json prints the figures as one JSON object on the last line
 """
+import argparse
+import json
 import os
 import shutil
 import signal
@@ -21,10 +29,7 @@ import tempfile
 import threading
 import time
 
-DURATION = 8.0
 SLOW_CLIENTS = 500
-P99_LIMIT_MS = 10.0
-RSS_LIMIT_KIB = 64 * 1024
 
 
 def free_port():
@@ -55,7 +60,15 @@ def get(port, path, timeout=2.0):
 
 
 def main():
-    binary = os.path.abspath(sys.argv[1])
+    ap = argparse.ArgumentParser(description="HTTP under abuse against schemagate run")
+    ap.add_argument("binary")
+    ap.add_argument("--p99-ms", type=float, default=10.0, help="the probes' p99 limit")
+    ap.add_argument("--seconds", type=float, default=8.0, help="how long the abuse lasts (>= 3)")
+    ap.add_argument("--rss-mib", type=float, default=64.0, help="the sidecar's RSS limit")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON at the end")
+    a = ap.parse_args()
+    binary = os.path.abspath(a.binary)
+    duration = max(3.0, a.seconds)
     port = free_port()
     dead_db = free_port()  # nothing listens: the sidecar stays in "waiting", /readyz answers 503
     migrations = tempfile.mkdtemp(prefix="sgabuse.")
@@ -73,6 +86,9 @@ def main():
             env[name] = os.environ[name]
     proc = subprocess.Popen([binary, "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     failures = []
+    latencies, errors, peak_rss, p50, p99 = [], [], 0, 0.0, 0.0
+    counts = {"slow_dropped": 0, "slow_opened": 0, "oversized": 0, "oversized_431": 0}
+    wrk_rps = "?"
     try:
         deadline = time.time() + 10
         while True:
@@ -88,7 +104,6 @@ def main():
             time.sleep(0.05)
 
         stop = threading.Event()
-        counts = {"slow_dropped": 0, "slow_opened": 0, "oversized": 0, "oversized_431": 0}
         lock = threading.Lock()
 
         def slow_clients():
@@ -143,14 +158,13 @@ def main():
             t.start()
         wrk = None
         if shutil.which("wrk"):
-            wrk = subprocess.Popen(["wrk", "-t1", "-c50", f"-d{int(DURATION)}s",
+            wrk = subprocess.Popen(["wrk", "-t1", "-c50", f"-d{int(duration)}s",
                                     f"http://127.0.0.1:{port}/readyz"],
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         else:
             failures.append("wrk is not installed (apt-get install wrk)")
         time.sleep(1.0)  # let the abuse build up
-        latencies, errors, peak_rss = [], [], 0
-        end = time.time() + DURATION - 2
+        end = time.time() + duration - 2
         while time.time() < end:
             try:
                 status, ms = get(port, "/readyz")
@@ -175,12 +189,12 @@ def main():
               f"p50 {p50:.2f} ms, p99 {p99:.2f} ms; peak RSS {peak_rss / 1024:.1f} MiB")
         if errors:
             failures.append(f"{len(errors)} probes failed, e.g. {errors[0]}")
-        if len(latencies) < 50:
+        if len(latencies) < 10 * (duration - 2):  # a probe every 20 ms: ~45 a second
             failures.append(f"only {len(latencies)} probes answered")
-        if p99 >= P99_LIMIT_MS:
-            failures.append(f"probe p99 {p99:.2f} ms >= {P99_LIMIT_MS} ms")
-        if peak_rss >= RSS_LIMIT_KIB:
-            failures.append(f"peak RSS {peak_rss} KiB >= {RSS_LIMIT_KIB} KiB")
+        if p99 >= a.p99_ms:
+            failures.append(f"probe p99 {p99:.2f} ms >= {a.p99_ms:g} ms")
+        if peak_rss >= a.rss_mib * 1024:
+            failures.append(f"peak RSS {peak_rss / 1024:.1f} MiB >= {a.rss_mib:g} MiB")
         if counts["oversized"] and counts["oversized_431"] == 0:
             failures.append("no oversized request got 431")
         if proc.poll() is not None:
@@ -198,6 +212,10 @@ def main():
         shutil.rmtree(migrations, ignore_errors=True)
     for f in failures:
         print(f"http_abuse: FAIL: {f}")
+    if a.json:
+        print(json.dumps({"probes": len(latencies), "errors": len(errors), "p50_ms": p50,
+                          "p99_ms": p99, "peak_rss_kib": peak_rss, "wrk_rps": wrk_rps,
+                          **counts, "failures": failures}))
     return 1 if failures else 0
 
 

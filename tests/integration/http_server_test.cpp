@@ -579,7 +579,8 @@ TEST_CASE("http: idle keep-alive connections are closed after idle_timeout") {
 TEST_CASE("http: the connection cap holds; new connections work once others go") {
     auto limits = test_limits();
     limits.max_connections = 4;
-    limits.read_timeout = 20000ms;  // the held ones are not slow yet (a quarter of it: 5 s)
+    limits.read_timeout = 20000ms;
+    limits.slow_grace = 20000ms;  // the held ones never count as slow here
     Harness h(limits);
     make_ready(*h.state);
 
@@ -612,6 +613,43 @@ TEST_CASE("http: the connection cap holds; new connections work once others go")
     }
     REQUIRE(r);
     CHECK(r->result_int() == 200);
+}
+
+TEST_CASE("http: at the cap, connections silent for a tenth of a second give way to a probe") {
+    auto limits = test_limits();
+    limits.max_connections = 4;
+    limits.read_timeout = 20000ms;  // defaults otherwise: the grace is 100 ms, not 5 s
+    Harness h(limits);
+    make_ready(*h.state);
+
+    std::vector<std::unique_ptr<Conn>> held;
+    held.reserve(4);
+    for (int i = 0; i < 4; ++i) {
+        held.push_back(std::make_unique<Conn>(h.port));
+    }
+    for (int i = 0; i < 100 && h.connections() < 4; ++i) {
+        std::this_thread::sleep_for(10ms);
+    }
+    REQUIRE(h.connections() == 4);
+    std::this_thread::sleep_for(300ms);  // far short of the read timeout, well past the grace
+
+    for (int round = 0; round < 3; ++round) {
+        CAPTURE(round);
+        Conn probe(h.port);
+        const auto r = probe.get("/readyz");
+        REQUIRE(r);
+        CHECK(r->result_int() == 200);
+        CHECK(h.connections() <= 4);
+    }
+    int dropped = 0;
+    for (auto& c : held) {
+        if (c->closed_within(10ms)) {
+            ++dropped;
+            CHECK(c->received().empty());
+        }
+    }
+    CHECK(dropped >= 1);
+    CHECK(dropped <= 3);  // one place per probe at most, and the probes closed their own
 }
 
 TEST_CASE("http: at the cap, clients slow to send their request make room for a probe") {
