@@ -541,3 +541,46 @@ TEST_CASE("password: only ASCII is pre-hashed (the server normalises the rest)")
     CHECK(can_prehash("plain ascii with 'quotes' and \\ backslash"));
     CHECK_FALSE(can_prehash("pässword"));
 }
+
+// Expected values computed independently (Python's hashlib.pbkdf2_hmac, hmac and base64).
+TEST_CASE("password: SCRAM-SHA-256 and md5 verifiers match an independent computation") {
+    using sg::provision::check_password;
+    using sg::provision::PasswordMatch;
+    const std::string scram =
+        "SCRAM-SHA-256$4096:MDEyMzQ1Njc4OWFiY2RlZg==$nQpbZ77WudtqufPwikHXGRt6g2QJ4zns8bZLw273DRM=:"
+        "jn2amWP1q1h+jgjy0YTO14S6/F02SV7taipOeB7ef20=";
+    CHECK(sg::provision::scram_verifier("pencil", "0123456789abcdef", 4096) == scram);
+    CHECK(sg::provision::md5_verifier("secret", "alice") == "md54a0a68b43b6cd5cf266fa02f196e2371");
+
+    CHECK(check_password(scram, "pencil", "anyone") == PasswordMatch::kMatches);
+    CHECK(check_password(scram, "pencil!", "anyone") == PasswordMatch::kDiffers);
+    CHECK(check_password("md54a0a68b43b6cd5cf266fa02f196e2371", "secret", "alice") ==
+          PasswordMatch::kMatches);
+    CHECK(check_password("md54a0a68b43b6cd5cf266fa02f196e2371", "secret", "bob") ==
+          PasswordMatch::kDiffers);
+}
+
+TEST_CASE("password: fresh verifiers have their own salt and check against their password") {
+    using sg::provision::check_password;
+    using sg::provision::PasswordMatch;
+    const std::string a = sg::provision::new_scram_verifier("s3cret");
+    const std::string b = sg::provision::new_scram_verifier("s3cret");
+    CHECK(a != b);
+    CHECK(a.rfind("SCRAM-SHA-256$4096:", 0) == 0);
+    CHECK(check_password(a, "s3cret", "r") == PasswordMatch::kMatches);
+    CHECK(check_password(b, "s3cret", "r") == PasswordMatch::kMatches);
+    CHECK(check_password(a, "s3cre", "r") == PasswordMatch::kDiffers);
+}
+
+TEST_CASE("password: stored values of unknown or broken format are unknown, never a match") {
+    using sg::provision::check_password;
+    using sg::provision::PasswordMatch;
+    for (const std::string stored :
+         {"", "plaintext", "md5short", "SCRAM-SHA-256$", "SCRAM-SHA-256$x:AAAA$AAAA:AAAA",
+          "SCRAM-SHA-256$0:AAAA$AAAA:AAAA", "SCRAM-SHA-256$4096:A$AAAA:AAAA",
+          "SCRAM-SHA-256$4096:AAAA$AA!A:AAAA", "SCRAM-SHA-256$4096:AAAA$AAAA",
+          "SCRAM-SHA-256$4096:AAAA:AAAA"}) {
+        CAPTURE(stored);
+        CHECK(check_password(stored, "pw", "r") == PasswordMatch::kUnknown);
+    }
+}
