@@ -187,8 +187,10 @@ InitOutcome Initialiser::provision_if_asked() {
     const std::string admin =
         db::with_defaults(config_.admin_url->reveal(), config::identifier_for(config_.service),
                           config_.connect_timeout);
-    // Wait for the server with the admin connection, then provision (which opens its own).
-    if (!connect_with_retry(admin, config_, false, &state_, stop_, "database (admin)")) {
+    // Wait for the server with the admin connection, then provision on it.
+    const auto admin_connection =
+        connect_with_retry(admin, config_, false, &state_, stop_, "database (admin)");
+    if (!admin_connection) {
         return {InitResult::kStopped, "stopped while waiting for the database"};
     }
     state_.set_phase(Phase::kProvisioning);
@@ -196,7 +198,8 @@ InitOutcome Initialiser::provision_if_asked() {
         provision::Options options;
         options.lock_timeout = config_.lock_timeout;
         options.notices = [](std::string_view text) { spdlog::debug("server notice: {}", text); };
-        const provision::Report report = provision::provision(admin, desired, stop_, options);
+        const provision::Report report =
+            provision::provision(*admin_connection, admin, desired, stop_, options);
         for (const auto& change : report.changes) {
             spdlog::info("provisioned change=\"{}\"", change);
         }

@@ -1,7 +1,6 @@
 #include "sidecar/provision/provision.hpp"
 
 #include <algorithm>
-#include <random>
 
 #include <spdlog/spdlog.h>
 
@@ -39,11 +38,15 @@ std::string join(const std::vector<std::string>& lines) {
     return out;
 }
 
-bool is_true(const std::optional<std::string>& value) {
-    return value && *value == "t";
-}
+// The session advisory lock that serialises provisioning on one server. Waiters queue in the
+// server (pg_advisory_lock) and get it the moment the holder lets go: with a fleet of sidecars
+// starting at once, polling would leave the lock unused for a sleep between holders. Each wait
+// is a slice of at most kLockSlice (lock_timeout, local to that statement's transaction), so a
+// stop request, the overall timeout and progress reports are seen in between. A blocking wait is
+// safe here, unlike for the migration lock: provisioning never runs CREATE INDEX CONCURRENTLY,
+// which would wait for the waiter's open transaction while the waiter waits for it.
+constexpr milliseconds kLockSlice{250};
 
-// The session advisory lock that serialises provisioning on one server, taken by polling.
 class ProvisionLock {
   public:
     explicit ProvisionLock(db::Connection& connection) : conn_(connection) {}
@@ -61,18 +64,28 @@ class ProvisionLock {
     void acquire(milliseconds timeout, wait::Stop& stop) {
         const auto start = Clock::now();
         const auto deadline = start + timeout;
-        const std::string try_sql =
-            "SELECT pg_try_advisory_lock(" + std::to_string(lock_key()) + ")";
-        std::mt19937_64 rng(std::random_device{}());
-        std::uniform_int_distribution<int> jitter(50, 250);
+        const std::string lock_sql =
+            "; SELECT pg_advisory_lock(" + std::to_string(lock_key()) + ")";
         auto next_report = start + std::chrono::seconds(2);
         for (;;) {
             if (stop.requested()) {
                 throw Stopped("stopped while waiting for the provisioning lock");
             }
-            if (is_true(conn_.value(try_sql))) {
+            // lock_timeout 0 would mean no limit: every slice is at least 1 ms.
+            const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+            const auto slice = std::clamp(left, milliseconds(1), kLockSlice);
+            try {
+                (void)conn_.query("SELECT set_config('lock_timeout', '" +
+                                  std::to_string(slice.count()) + "', true)" + lock_sql);
                 held_ = true;
                 return;
+            } catch (const db::SqlError& e) {
+                if (e.is_cancel() && stop.requested()) {  // the stop request cancels the wait
+                    throw Stopped("stopped while waiting for the provisioning lock");
+                }
+                if (e.sqlstate != "55P03") {  // lock_not_available: the slice ran out
+                    throw;
+                }
             }
             const auto now = Clock::now();
             if (now >= deadline) {
@@ -89,10 +102,6 @@ class ProvisionLock {
                 spdlog::info("waiting for the provisioning lock holder=\"{}\"",
                              who.empty() ? "another runner" : who);
                 next_report = now + std::chrono::seconds(10);
-            }
-            const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - now);
-            if (!stop.sleep_for(std::min(milliseconds(jitter(rng)), remaining))) {
-                throw Stopped("stopped while waiting for the provisioning lock");
             }
         }
     }
@@ -380,6 +389,21 @@ Report provision(const std::string& admin_conninfo, const Desired& desired, wait
     if (const auto found = problems(desired); !found.empty()) {
         throw Error(join(found));
     }
+    if (!has_work(desired)) {
+        return {};
+    }
+    if (stop.requested()) {
+        throw Stopped("provisioning stopped");
+    }
+    const auto admin = db::Connection::open(admin_conninfo, true, options.notices);
+    return provision(*admin, admin_conninfo, desired, stop, options);
+}
+
+Report provision(db::Connection& admin, const std::string& admin_conninfo, const Desired& desired,
+                 wait::Stop& stop, const Options& options) {
+    if (const auto found = problems(desired); !found.empty()) {
+        throw Error(join(found));
+    }
     Report report;
     if (!has_work(desired)) {
         return report;
@@ -387,13 +411,12 @@ Report provision(const std::string& admin_conninfo, const Desired& desired, wait
     if (stop.requested()) {
         throw Stopped("provisioning stopped");
     }
-    const auto admin = db::Connection::open(admin_conninfo, true, options.notices);
-    const auto cancel_admin = stop.on_request([&admin] { admin->cancel(); });
-    ConnectionQuoter admin_quote(*admin);
-    ProvisionLock lock(*admin);
+    const auto cancel_admin = stop.on_request([&admin] { admin.cancel(); });
+    ConnectionQuoter admin_quote(admin);
+    ProvisionLock lock(admin);
     lock.acquire(options.lock_timeout, stop);
 
-    const ClusterFacts cluster = observe_cluster(*admin, admin_quote, desired);
+    const ClusterFacts cluster = observe_cluster(admin, admin_quote, desired);
     const Plan cluster_plan = plan_cluster(
         desired, cluster, admin_quote,
         cluster.password == PasswordState::kMatches ? std::nullopt : password_value(desired));
@@ -401,12 +424,20 @@ Report provision(const std::string& admin_conninfo, const Desired& desired, wait
 
     // Inside the target database: schema, grants, search_path, extensions. Extensions land in
     // "public", which every role in the database may use, so search_path = "<schema>, public".
-    std::unique_ptr<db::Connection> target;
+    // The admin connection serves when it is in that database already.
+    const bool admin_inside = admin.value("SELECT current_database()") == desired.database;
+    std::unique_ptr<db::Connection> own_target;
+    db::Connection* target = nullptr;
     std::optional<wait::Stop::Registration> cancel_target;
     const auto open_target = [&] {
-        target = db::Connection::open(db::with_database(admin_conninfo, desired.database), true,
-                                      options.notices);
-        cancel_target.emplace(stop.on_request([&target] { target->cancel(); }));
+        if (admin_inside) {
+            target = &admin;
+        } else {
+            own_target = db::Connection::open(db::with_database(admin_conninfo, desired.database),
+                                              true, options.notices);
+            target = own_target.get();
+            cancel_target.emplace(stop.on_request([target] { target->cancel(); }));
+        }
         target->exec("SET search_path TO public");
     };
     if (cluster.database_exists) {
@@ -420,9 +451,9 @@ Report provision(const std::string& admin_conninfo, const Desired& desired, wait
         fail_on(plan_database(desired, before, quote).problems);
     }
 
-    run(*admin, cluster_plan, desired, report, stop);
+    run(admin, cluster_plan, desired, report, stop);
 
-    if (!target) {
+    if (target == nullptr) {
         open_target();
     }
     ConnectionQuoter target_quote(*target);

@@ -53,4 +53,12 @@ struct Options {
 [[nodiscard]] Report provision(const std::string& admin_conninfo, const Desired& desired,
                                wait::Stop& stop, const Options& options = {});
 
+// The same on an admin connection the caller already holds (opened on `admin_conninfo`), as
+// the sidecar does after waiting for the server with it: one connection fewer to open. When that
+// connection is already in `desired.database` (an admin URL naming the service's database), the
+// steps inside the database run on it too, so provisioning holds one connection, not two.
+[[nodiscard]] Report provision(db::Connection& admin, const std::string& admin_conninfo,
+                               const Desired& desired, wait::Stop& stop,
+                               const Options& options = {});
+
 }  // namespace sg::provision

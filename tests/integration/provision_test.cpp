@@ -274,6 +274,30 @@ TEST_CASE("provision: schema isolation from an empty server; services cannot rea
     CHECK(provision(dbb).changes.empty());
 }
 
+TEST_CASE("provision: an admin connection already in the service's database does it all on it") {
+    Cleanup cleanup;
+    const auto shop = cleanup.database(unique("shop"));
+    const auto role = cleanup.role(unique("cart"));
+    admin()->exec("CREATE DATABASE " + shop);
+    const Desired d = desired_for(Isolation::kSchema, role, shop, role, "pw");
+
+    auto inside = sg::db::Connection::open(sg::db::with_database(sg::test::admin_url(), shop));
+    // Nothing listens there: any second connection would fail, so none is opened.
+    const std::string unusable = "postgresql://nobody@127.0.0.1:1/" + shop + "?connect_timeout=1";
+    sg::wait::Stop stop;
+    const Report r = sg::provision::provision(*inside, unusable, d, stop);
+    CHECK(r.changes == Lines{"created role " + role, "created schema " + role + " owned by " + role,
+                             "set search_path of role " + role + " in database " + shop + " to " +
+                                 role + ", public"});
+    auto as_role = sg::db::Connection::open(conninfo_as(role, "pw", shop));
+    as_role->exec("CREATE TABLE items (id int)");
+    CHECK(as_role->value("SELECT schemaname FROM pg_tables WHERE tablename = 'items'") == role);
+    CHECK(sg::provision::provision(*inside, unusable, d, stop).changes.empty());
+    // The lock was released: another runner takes it at once.
+    CHECK(inside->value("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND "
+                        "pid = pg_backend_pid()") == "0");
+}
+
 TEST_CASE("provision: schema isolation takes back a schema that PUBLIC could use") {
     Cleanup cleanup;
     const auto shop = cleanup.database(unique("shop"));
