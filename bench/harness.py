@@ -840,14 +840,22 @@ def abuse(ctx) -> tuple[str, list[dict]]:
     seconds = 3 if ctx.smoke else 8
     runs = []
     for r in range(ctx.runs):
-        p = subprocess.run([sys.executable, str(script), "--json", "--seconds", str(seconds),
-                            "--p99-ms", "1000000", str(ctx.tools.schemagate)],
-                           capture_output=True, text=True, timeout=seconds + 60)
-        last = p.stdout.strip().splitlines()[-1:] or [""]
+        # Its own process group: on a timeout the sidecar and wrk it started go with it.
+        p = subprocess.Popen([sys.executable, str(script), "--json", "--seconds", str(seconds),
+                              "--p99-ms", "1000000", str(ctx.tools.schemagate)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+        try:
+            out, err = p.communicate(timeout=seconds + 120)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
+            raise BenchError(f"http_abuse.py run {r + 1} did not finish in {seconds + 120} s")
+        last = out.strip().splitlines()[-1:] or [""]
         try:
             res = json.loads(last[0])
         except ValueError:
-            raise BenchError(f"http_abuse.py run {r + 1} gave no figures: {p.stdout}{p.stderr}")
+            raise BenchError(f"http_abuse.py run {r + 1} gave no figures: {out}{err}")
         if res["failures"]:
             raise BenchError(f"http_abuse.py run {r + 1}: {'; '.join(res['failures'])}")
         runs.append(res)

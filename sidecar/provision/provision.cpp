@@ -54,10 +54,7 @@ class ProvisionLock {
     ProvisionLock& operator=(const ProvisionLock&) = delete;
     ~ProvisionLock() {
         if (held_) {
-            try {
-                (void)conn_.value("SELECT pg_advisory_unlock(" + std::to_string(lock_key()) + ")");
-            } catch (...) {  // closing the connection releases a session lock anyway
-            }
+            unlock_quietly();
         }
     }
 
@@ -74,16 +71,22 @@ class ProvisionLock {
             // lock_timeout 0 would mean no limit: every slice is at least 1 ms.
             const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
             const auto slice = std::clamp(left, milliseconds(1), kLockSlice);
+            // Both settings last for this message only; a role's short statement_timeout must
+            // not cut the wait short.
             try {
-                (void)conn_.query("SELECT set_config('lock_timeout', '" +
-                                  std::to_string(slice.count()) + "', true)" + lock_sql);
+                (void)conn_.query(
+                    "SELECT set_config('lock_timeout', '" + std::to_string(slice.count()) +
+                    "', true), set_config('statement_timeout', '0', true)" + lock_sql);
                 held_ = true;
                 return;
             } catch (const db::SqlError& e) {
-                if (e.is_cancel() && stop.requested()) {  // the stop request cancels the wait
-                    throw Stopped("stopped while waiting for the provisioning lock");
-                }
                 if (e.sqlstate != "55P03") {  // lock_not_available: the slice ran out
+                    // A cancel may land just after the lock was granted: a session lock
+                    // outlives the failed statement, so give it back (a no-op if not held).
+                    unlock_quietly();
+                    if (e.is_cancel() && stop.requested()) {
+                        throw Stopped("stopped while waiting for the provisioning lock");
+                    }
                     throw;
                 }
             }
@@ -107,6 +110,13 @@ class ProvisionLock {
     }
 
   private:
+    void unlock_quietly() noexcept {
+        try {
+            (void)conn_.value("SELECT pg_advisory_unlock(" + std::to_string(lock_key()) + ")");
+        } catch (...) {  // closing the connection releases a session lock anyway
+        }
+    }
+
     std::string holder() {
         const auto key = static_cast<std::uint64_t>(lock_key());
         try {

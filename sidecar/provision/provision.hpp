@@ -56,7 +56,8 @@ struct Options {
 // The same on an admin connection the caller already holds (opened on `admin_conninfo`), as
 // the sidecar does after waiting for the server with it: one connection fewer to open. When that
 // connection is already in `desired.database` (an admin URL naming the service's database), the
-// steps inside the database run on it too, so provisioning holds one connection, not two.
+// steps inside the database run on it too, so provisioning holds one connection, not two (its
+// search_path is then left at "public", where extensions are created).
 [[nodiscard]] Report provision(db::Connection& admin, const std::string& admin_conninfo,
                                const Desired& desired, wait::Stop& stop,
                                const Options& options = {});

@@ -56,7 +56,9 @@ def get(port, path, timeout=2.0):
             if not chunk:
                 break
             data += chunk
-    return data.split(b" ", 2)[1].decode() if data else "", (time.perf_counter() - start) * 1000
+    parts = data.split(b" ", 2)
+    status = parts[1].decode(errors="replace") if len(parts) > 1 else repr(data[:40])
+    return status, (time.perf_counter() - start) * 1000
 
 
 def main():
@@ -89,6 +91,8 @@ def main():
     latencies, errors, peak_rss, p50, p99 = [], [], 0, 0.0, 0.0
     counts = {"slow_dropped": 0, "slow_opened": 0, "oversized": 0, "oversized_431": 0}
     wrk_rps = "?"
+    stop = threading.Event()
+    wrk = None
     try:
         deadline = time.time() + 10
         while True:
@@ -103,7 +107,6 @@ def main():
                 return 1
             time.sleep(0.05)
 
-        stop = threading.Event()
         lock = threading.Lock()
 
         def slow_clients():
@@ -153,10 +156,10 @@ def main():
                         counts["oversized"] += 1
                 stop.wait(0.01)
 
-        threads = [threading.Thread(target=slow_clients), threading.Thread(target=oversized)]
+        threads = [threading.Thread(target=slow_clients, daemon=True),
+                   threading.Thread(target=oversized, daemon=True)]
         for t in threads:
             t.start()
-        wrk = None
         if shutil.which("wrk"):
             wrk = subprocess.Popen(["wrk", "-t1", "-c50", f"-d{int(duration)}s",
                                     f"http://127.0.0.1:{port}/readyz"],
@@ -200,6 +203,10 @@ def main():
         if proc.poll() is not None:
             failures.append(f"the sidecar exited with {proc.returncode}")
     finally:
+        stop.set()
+        if wrk and wrk.poll() is None:
+            wrk.kill()
+            wrk.wait()
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             try:

@@ -293,6 +293,9 @@ TEST_CASE("provision: an admin connection already in the service's database does
     as_role->exec("CREATE TABLE items (id int)");
     CHECK(as_role->value("SELECT schemaname FROM pg_tables WHERE tablename = 'items'") == role);
     CHECK(sg::provision::provision(*inside, unusable, d, stop).changes.empty());
+    // The lock wait's settings were for its own statement only.
+    CHECK(inside->value("SHOW lock_timeout") == "0");
+    CHECK(inside->value("SHOW statement_timeout") == "0");
     // The lock was released: another runner takes it at once.
     CHECK(inside->value("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND "
                         "pid = pg_backend_pid()") == "0");
@@ -602,6 +605,48 @@ TEST_CASE("provision: an admin role without the needed privileges fails with one
     CHECK_NOTHROW((void)provision(ds, weak_url));
     CHECK(connect_error(cart, "pw", shop).empty());
     CHECK(provision(ds, weak_url).changes.empty());
+}
+
+TEST_CASE("provision: a waiter queues for the provisioning lock in the server and goes on") {
+    Cleanup cleanup;
+    const auto role = cleanup.role(unique("auth"));
+    const auto db = cleanup.database(unique("auth_db"));
+    const Desired d = desired_for(Isolation::kDatabase, role, db, "public", "pw");
+
+    auto holder = admin();
+    holder->exec("SELECT pg_advisory_lock(" + std::to_string(sg::provision::lock_key()) + ")");
+    // A role whose statement_timeout is shorter than a wait slice still waits.
+    auto waiter = admin();
+    waiter->exec("SET statement_timeout = '50ms'");
+    std::string error;
+    Report report;
+    std::thread provisioner([&] {
+        try {
+            sg::wait::Stop stop;
+            sg::provision::Options options;
+            options.lock_timeout = 60s;
+            report = sg::provision::provision(*waiter, sg::test::admin_url(), d, stop, options);
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+    });
+    // Waiting in the server's lock queue shows as a lock not granted (polling never does).
+    bool queued = false;
+    for (int i = 0; i < 200 && !queued; ++i) {
+        queued = admin_value(
+                     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT "
+                     "granted AND pid = " +
+                     std::to_string(waiter->backend_pid())) == "1";
+        if (!queued) {
+            std::this_thread::sleep_for(10ms);
+        }
+    }
+    CHECK(queued);
+    holder.reset();  // lets go: the waiter goes on
+    provisioner.join();
+    CHECK(error == "");
+    CHECK(report.changes.size() == 3);
+    CHECK(role_exists(role));
 }
 
 TEST_CASE("provision: waits for the provisioning lock, times out or stops cleanly") {
