@@ -234,6 +234,10 @@ void Initialiser::refresh_counts(migrate::Engine& engine, const migrate::Migrati
 }
 
 InitOutcome Initialiser::run_once() {
+    return run_once(load_files(config_, db::database_name(config_.database_url.reveal())));
+}
+
+InitOutcome Initialiser::run_once(Files files) {
     const auto start = Steady::now();
     std::vector<std::pair<std::string, double>> phases;
     auto phase_start = start;
@@ -253,7 +257,6 @@ InitOutcome Initialiser::run_once() {
         s.applied_this_run.clear();
     });
 
-    Files files = load_files(config_, db::database_name(config_.database_url.reveal()));
     if (!files.problems.empty()) {
         std::string message = files.problems.front();
         if (files.problems.size() > 1) {

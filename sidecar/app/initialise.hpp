@@ -46,12 +46,23 @@ struct InitOutcome {
                                                                  wait::Stop& stop,
                                                                  const char* what = "database");
 
+// The scan plus lint of every run (and of `validate --offline`): all problems, one line each.
+struct Files {
+    migrate::MigrationSet set;
+    std::vector<std::string> problems;
+};
+[[nodiscard]] Files load_files(const config::Config& config,
+                               const std::string& database_for_placeholders);
+
 class Initialiser {
   public:
     Initialiser(const config::Config& config, State& state, wait::Stop& stop);
 
     // One whole initialisation. Scans the files first: invalid files fail before any connection.
     InitOutcome run_once();
+    // The same with the files already scanned (by `migrate`, which reports their problems
+    // itself): a no-op restart reads 1000 files once, not twice.
+    InitOutcome run_once(Files files);
 
     // The service connection kept after a successful run_once (for health checks), or nullptr.
     std::unique_ptr<db::Connection> take_connection() { return std::move(connection_); }
@@ -64,14 +75,6 @@ class Initialiser {
     wait::Stop& stop_;
     std::unique_ptr<db::Connection> connection_;
 };
-
-// The scan plus lint of every run (and of `validate --offline`): all problems, one line each.
-struct Files {
-    migrate::MigrationSet set;
-    std::vector<std::string> problems;
-};
-[[nodiscard]] Files load_files(const config::Config& config,
-                               const std::string& database_for_placeholders);
 
 [[nodiscard]] migrate::EngineOptions engine_options(const config::Config& config);
 

@@ -224,8 +224,7 @@ int exit_for(const migrate::Outcome& o) {
 int cmd_migrate(const config::Config& config) {
     banner("migrate", config);
     // Bad files are reported here, one line each, before anything connects.
-    const app::Files files =
-        app::load_files(config, db::database_name(config.database_url.reveal()));
+    app::Files files = app::load_files(config, db::database_name(config.database_url.reveal()));
     if (!files.problems.empty()) {
         for (const auto& p : files.problems) {
             spdlog::error("invalid migration file: {}", p);
@@ -240,7 +239,7 @@ int cmd_migrate(const config::Config& config) {
     wait::Stop stop;
     const SignalStop signals(stop);
     app::Initialiser init(config, state, stop);
-    const app::InitOutcome outcome = init.run_once();
+    const app::InitOutcome outcome = init.run_once(std::move(files));
     if (outcome.result == app::InitResult::kOk) {
         return kExitOk;
     }
