@@ -102,6 +102,14 @@ class Harness {
         return future.get();
     }
 
+    // Waits (up to 1 s) until the server holds `n` connections; returns how many it holds.
+    std::size_t await_connections(std::size_t n) {
+        for (int i = 0; i < 100 && connections() < n; ++i) {
+            std::this_thread::sleep_for(10ms);
+        }
+        return connections();
+    }
+
     std::shared_ptr<sg::app::State> state;
     sg::metrics::HttpCounters counters;
     std::uint16_t port = 0;
@@ -590,10 +598,7 @@ TEST_CASE("http: the connection cap holds; new connections work once others go")
         held.push_back(std::make_unique<Conn>(h.port));  // silent: they hold their slot
     }
     // Make sure the server has accepted all four before the extra ones arrive.
-    for (int i = 0; i < 100 && h.connections() < 4; ++i) {
-        std::this_thread::sleep_for(10ms);
-    }
-    REQUIRE(h.connections() == 4);
+    REQUIRE(h.await_connections(4) == 4);
     for (int i = 0; i < 3; ++i) {
         CAPTURE(i);
         Conn extra(h.port);  // accepted and closed at once
@@ -627,10 +632,7 @@ TEST_CASE("http: at the cap, connections silent for a tenth of a second give way
     for (int i = 0; i < 4; ++i) {
         held.push_back(std::make_unique<Conn>(h.port));
     }
-    for (int i = 0; i < 100 && h.connections() < 4; ++i) {
-        std::this_thread::sleep_for(10ms);
-    }
-    REQUIRE(h.connections() == 4);
+    REQUIRE(h.await_connections(4) == 4);
     std::this_thread::sleep_for(300ms);  // far short of the read timeout, well past the grace
 
     for (int round = 0; round < 3; ++round) {
@@ -667,10 +669,7 @@ TEST_CASE("http: at the cap, clients slow to send their request make room for a 
         slow.push_back(std::make_unique<Conn>(h.port));
         (void)slow.back()->send("GET /readyz HTTP/1.1\r\nHost: slow\r\n");
     }
-    for (int i = 0; i < 100 && h.connections() < 8; ++i) {
-        std::this_thread::sleep_for(10ms);
-    }
-    CHECK(h.connections() == 8);
+    CHECK(h.await_connections(8) == 8);
     std::this_thread::sleep_for(700ms);  // now they are slow
 
     for (int round = 0; round < 3; ++round) {
@@ -721,10 +720,7 @@ TEST_CASE("http: stop closes every connection and lets io.run() return") {
     Conn partial(h.port);
     REQUIRE(partial.send("GET /readyz HTTP/1.1\r\n"));
     Conn silent(h.port);
-    for (int i = 0; i < 100 && h.connections() < 3; ++i) {
-        std::this_thread::sleep_for(10ms);
-    }
-    REQUIRE(h.connections() == 3);
+    REQUIRE(h.await_connections(3) == 3);
     CHECK(h.stop());
     CHECK(idle.closed_within(2000ms));
     CHECK(partial.closed_within(2000ms));
