@@ -474,15 +474,7 @@ int cmd_healthcheck(const std::string& url_flag) {
     if (url.empty()) {
         // NOLINTNEXTLINE(concurrency-mt-unsafe): read once, before any thread starts
         const char* listen = std::getenv("SCHEMAGATE_LISTEN");
-        std::string port = "8080";
-        if (listen != nullptr) {
-            const std::string l(listen);
-            const auto colon = l.rfind(':');
-            if (colon != std::string::npos && colon + 1 < l.size()) {
-                port = l.substr(colon + 1);
-            }
-        }
-        url = "http://127.0.0.1:" + port + "/readyz";
+        url = config::local_url(listen != nullptr ? listen : "", "/readyz");
     }
     const auto result = http::get_status(url, std::chrono::seconds(3));
     if (!result.status) {
@@ -540,8 +532,8 @@ int main(int argc, char** argv) {
     auto* healthcheck =
         app.add_subcommand("healthcheck", "GET the local readiness URL; exit 0 if 200, else 1");
     std::string url;
-    healthcheck->add_option("--url", url,
-                            "default http://127.0.0.1:<SCHEMAGATE_LISTEN port>/readyz");
+    healthcheck->add_option(
+        "--url", url, "default /readyz on SCHEMAGATE_LISTEN (a wildcard address on loopback)");
     auto* version =
         app.add_subcommand("version", "version, git revision, libpq and server compatibility");
     for (auto* sub : {run, migrate, status, validate, create, undo, repair}) {

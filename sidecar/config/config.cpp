@@ -1014,4 +1014,23 @@ ParseResult parse(const Env& env, Requirements requirements, FileReader read_fil
     return c;
 }
 
+std::string local_url(std::string_view listen, std::string_view path) {
+    const std::optional<Listen> parsed = parse_listen(listen);
+    std::string host = parsed ? parsed->host : "0.0.0.0";
+    const std::uint16_t port = parsed ? parsed->port : Config{}.listen_port;
+    if (host == "0.0.0.0") {
+        host = "127.0.0.1";
+    } else if (host == "::") {
+        host = "[::1]";
+    } else if (host.find(':') != std::string::npos) {
+        host = "[" + host + "]";
+    }
+    std::string url = "http://";
+    url += host;
+    url += ':';
+    url += std::to_string(port);
+    url += path;
+    return url;
+}
+
 }  // namespace sg::config

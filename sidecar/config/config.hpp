@@ -108,6 +108,13 @@ using FileReader = std::optional<std::string> (*)(const std::filesystem::path&, 
 // "user-service" -> "user_service". Other characters are kept (and quoted when used).
 [[nodiscard]] std::string identifier_for(std::string_view service);
 
+// The URL at which this host reaches a server listening on SCHEMAGATE_LISTEN `listen`, for
+// `path`: a wildcard address is reached on loopback (0.0.0.0 and "" -> 127.0.0.1, :: -> [::1]),
+// any other address as itself (IPv6 in brackets). Unparsable text: the default port on
+// 127.0.0.1. "0.0.0.0:8080" -> "http://127.0.0.1:8080/readyz", "[::1]:9000" ->
+// "http://[::1]:9000/readyz".
+[[nodiscard]] std::string local_url(std::string_view listen, std::string_view path);
+
 // Sets a flag's value over the environment: `variable` wins over its other form, so
 // --database-url-file drops DATABASE_URL and --database-url drops DATABASE_URL_FILE (otherwise
 // parse() would report both as set).

@@ -66,16 +66,32 @@ long ms_since(Steady::time_point start) {
         std::chrono::duration_cast<milliseconds>(Steady::now() - start).count());
 }
 
+// Whether this host has IPv6 loopback (some containers run with IPv6 disabled).
+bool has_ipv6_loopback() {
+    const int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
+    if (fd < 0) {
+        return false;
+    }
+    sockaddr_in6 addr{};
+    addr.sin6_family = AF_INET6;
+    addr.sin6_addr = in6addr_loopback;
+    const bool ok = ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return ok;
+}
+
 // `schemagate run` on a free loopback port, killed (process group) if a test leaves it running.
 class Daemon {
   public:
-    explicit Daemon(Env env) : port_(sg::test::free_port()) {
-        env["SCHEMAGATE_LISTEN"] = "127.0.0.1:" + std::to_string(port_);
+    // `host` as SCHEMAGATE_LISTEN writes it: "127.0.0.1", "[::1]".
+    explicit Daemon(Env env, std::string host = "127.0.0.1")
+        : port_(sg::test::free_port()), host_(std::move(host)) {
+        env["SCHEMAGATE_LISTEN"] = host_ + ":" + std::to_string(port_);
         process_.emplace(std::vector<std::string>{sg::test::schemagate_binary(), "run"}, env);
     }
 
     [[nodiscard]] std::string url(const std::string& target) const {
-        return "http://127.0.0.1:" + std::to_string(port_) + target;
+        return "http://" + host_ + ":" + std::to_string(port_) + target;
     }
     [[nodiscard]] std::uint16_t port() const { return port_; }
     sg::test::Process& process() { return *process_; }
@@ -125,6 +141,7 @@ class Daemon {
 
   private:
     std::uint16_t port_;
+    std::string host_;
     std::optional<sg::test::Process> process_;
 };
 
@@ -510,7 +527,7 @@ TEST_CASE("run: healthcheck exits 0 on 200, 1 on 503 and 1 when nothing listens"
     INFO(ok.err);
     CHECK(ok.exit_code == 0);
     CHECK(ok.elapsed < 5s);
-    // Without --url: the port of SCHEMAGATE_LISTEN on 127.0.0.1.
+    // Without --url: SCHEMAGATE_LISTEN, its wildcard address on loopback.
     const auto by_env =
         healthcheck({}, {{"SCHEMAGATE_LISTEN", "0.0.0.0:" + std::to_string(ready.port())}});
     CHECK(by_env.exit_code == 0);
@@ -521,6 +538,19 @@ TEST_CASE("run: healthcheck exits 0 on 200, 1 on 503 and 1 when nothing listens"
     milliseconds elapsed{};
     CHECK(ready.stop(elapsed).exit_code == 0);
     CHECK(waiting.stop(elapsed).exit_code == 0);
+
+    // Listening on IPv6 loopback only: the healthcheck goes there, not to 127.0.0.1.
+    if (!has_ipv6_loopback()) {
+        MESSAGE("no IPv6 loopback here: the [::1] healthcheck is not tried");
+        return;
+    }
+    Daemon ipv6(env_for(db.url(), dir), "[::1]");
+    REQUIRE_MESSAGE(ipv6.wait_for_status("/readyz", 200, 20s), ipv6.output());
+    const auto by_env_ipv6 =
+        healthcheck({}, {{"SCHEMAGATE_LISTEN", "[::1]:" + std::to_string(ipv6.port())}});
+    INFO(by_env_ipv6.err);
+    CHECK(by_env_ipv6.exit_code == 0);
+    CHECK(ipv6.stop(elapsed).exit_code == 0);
 }
 
 TEST_CASE("run: SCHEMAGATE_LOG_FORMAT=json writes one valid JSON object per line") {

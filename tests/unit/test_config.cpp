@@ -851,3 +851,16 @@ TEST_CASE("mask_dsn never returns a password libpq would use, whatever the shape
     }
     CHECK(checked_passwords > 1000);  // the generator really produced passwords libpq accepts
 }
+
+TEST_CASE("local_url: the healthcheck reaches the listen address, wildcards on loopback") {
+    using sg::config::local_url;
+    CHECK(local_url("", "/readyz") == "http://127.0.0.1:8080/readyz");
+    CHECK(local_url("0.0.0.0:8080", "/readyz") == "http://127.0.0.1:8080/readyz");
+    CHECK(local_url(":9000", "/readyz") == "http://127.0.0.1:9000/readyz");
+    CHECK(local_url("[::]:9000", "/readyz") == "http://[::1]:9000/readyz");
+    CHECK(local_url("[::1]:9000", "/livez") == "http://[::1]:9000/livez");
+    CHECK(local_url("[fd00::5]:81", "/readyz") == "http://[fd00::5]:81/readyz");
+    CHECK(local_url("10.0.0.5:8081", "/readyz") == "http://10.0.0.5:8081/readyz");
+    CHECK(local_url("localhost:8081", "/readyz") == "http://localhost:8081/readyz");
+    CHECK(local_url("not an address", "/readyz") == "http://127.0.0.1:8080/readyz");
+}
