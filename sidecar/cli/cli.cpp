@@ -1,6 +1,7 @@
 #include "sidecar/cli/cli.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -128,14 +129,31 @@ std::string dash(std::string_view s) {
     return s.empty() ? "-" : std::string(s);
 }
 
-void print_problems(const std::vector<config::Problem>& problems) {
+// One line per problem. With JSON logs asked for (SCHEMAGATE_LOG_FORMAT=json, even if other
+// settings are wrong), as JSON log lines: a log pipeline expecting JSON gets JSON for these too.
+void print_problems(const std::vector<config::Problem>& problems, const config::Env& env) {
+    constexpr std::string_view kSummary =
+        "configuration problem(s); see `schemagate --help` and the settings table in README";
+    const auto format = env.find("SCHEMAGATE_LOG_FORMAT");
+    std::string wanted = format != env.end() ? format->second : "";
+    std::erase_if(wanted, [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; });
+    std::transform(wanted.begin(), wanted.end(), wanted.begin(), [](char c) {
+        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    });
+    if (wanted == "json") {
+        const auto service = env.find("SCHEMAGATE_SERVICE");
+        log::setup("error", log::Format::kJson, service != env.end() ? service->second : "");
+        for (const auto& p : problems) {
+            spdlog::error("{}", p.line());
+        }
+        spdlog::error("{} {}", problems.size(), kSummary);
+        return;
+    }
     for (const auto& p : problems) {
         std::fprintf(stderr, "schemagate: %s\n", p.line().c_str());
     }
-    std::fprintf(stderr,
-                 "schemagate: %zu configuration problem(s); see `schemagate --help` and the "
-                 "settings table in README\n",
-                 problems.size());
+    std::fprintf(stderr, "schemagate: %zu %.*s\n", problems.size(),
+                 static_cast<int>(kSummary.size()), kSummary.data());
 }
 
 void banner(const char* command, const config::Config& c) {
@@ -163,7 +181,7 @@ std::optional<config::Config> load_config(const SettingFlags& flags, bool need_s
     }
     auto parsed = config::parse(env, {need_service});
     if (auto* problems = std::get_if<std::vector<config::Problem>>(&parsed)) {
-        print_problems(*problems);
+        print_problems(*problems, env);
         return std::nullopt;
     }
     auto config = std::get<config::Config>(std::move(parsed));

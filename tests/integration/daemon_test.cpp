@@ -553,6 +553,39 @@ TEST_CASE("run: healthcheck exits 0 on 200, 1 on 503 and 1 when nothing listens"
     CHECK(ipv6.stop(elapsed).exit_code == 0);
 }
 
+TEST_CASE("settings problems are JSON log lines when SCHEMAGATE_LOG_FORMAT=json") {
+    TempDir dir;
+    Env env = env_for("postgresql://u@127.0.0.1:1/db", dir, "json-svc");
+    env["SCHEMAGATE_LOG_FORMAT"] = " JSON ";
+    env["SCHEMAGATE_LOCK_TIMEOUT"] = "soon";
+    env["DB_INIT_MAX_RETRIES"] = "-1";
+    const auto r = sg::test::run_schemagate({"migrate"}, env, 15s);
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    std::istringstream lines(r.err);
+    std::string line;
+    std::vector<std::string> messages;
+    while (std::getline(lines, line)) {
+        CAPTURE(line);
+        const auto j = Json::parse(line, nullptr, false);
+        REQUIRE(j.is_object());
+        CHECK(j["level"] == "error");
+        CHECK(j["service"] == "json-svc");
+        messages.push_back(j["msg"].get<std::string>());
+    }
+    REQUIRE(messages.size() == 3);
+    CHECK(messages[0].find("SCHEMAGATE_LOCK_TIMEOUT") != std::string::npos);
+    CHECK(messages[1].find("DB_INIT_MAX_RETRIES") != std::string::npos);
+    CHECK(messages[2].find("2 configuration problem(s)") != std::string::npos);
+
+    // Text logs (the default): the same lines as plain text.
+    env.erase("SCHEMAGATE_LOG_FORMAT");
+    const auto text = sg::test::run_schemagate({"migrate"}, env, 15s);
+    CHECK(text.exit_code == 2);
+    CHECK(text.err.find("schemagate: 2 configuration problem(s)") != std::string::npos);
+    CHECK(text.err.find('{') == std::string::npos);
+}
+
 TEST_CASE("run: SCHEMAGATE_LOG_FORMAT=json writes one valid JSON object per line") {
     TempDatabase db;
     TempDir dir;
