@@ -333,10 +333,12 @@ int cmd_status(const config::Config& config, bool json) {
         return code;
     }
     const auto entries = migrate::describe(files.set, session.engine->history());
+    const std::string database = session.conn->value("SELECT current_database()").value_or("");
     if (json) {
         nlohmann::ordered_json out;
         out["service"] = config.service;
         out["isolation"] = config::to_string(config.isolation);
+        out["database"] = database;
         out["schema"] = config.schema;
         out["role"] = config.role;
         out["migrations"] = nlohmann::ordered_json::array();
@@ -362,9 +364,9 @@ int cmd_status(const config::Config& config, bool json) {
             out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace).c_str());
         return kExitOk;
     }
-    std::printf("service %s  isolation %s  schema %s  role %s\n", config.service.c_str(),
-                std::string(config::to_string(config.isolation)).c_str(), config.schema.c_str(),
-                config.role.c_str());
+    std::printf("service %s  isolation %s  database %s  schema %s  role %s\n",
+                config.service.c_str(), std::string(config::to_string(config.isolation)).c_str(),
+                database.c_str(), config.schema.c_str(), config.role.c_str());
     std::printf("%-10s %-34s %-10s %-17s %-20s %9s\n", "VERSION", "DESCRIPTION", "TYPE", "STATE",
                 "APPLIED AT", "MS");
     for (const auto& e : entries) {

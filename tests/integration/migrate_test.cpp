@@ -372,8 +372,10 @@ TEST_CASE("status shows every migration; new creates the next file") {
     INFO(all_output(table));
     CHECK(table.exit_code == 0);
     CHECK(table.out.find("pending") != std::string::npos);
+    CHECK(table.out.find("database " + db.name() + "  ") != std::string::npos);
     const auto json = sg::test::run_schemagate({"status", "--json"}, env_for(db, dir));
     const auto j = nlohmann::json::parse(json.out);
+    CHECK(j["database"] == db.name());
     REQUIRE(j["migrations"].size() == 3);
     CHECK(j["migrations"][0]["state"] == "applied");
     CHECK(j["migrations"][2]["state"] == "pending");
