@@ -237,11 +237,13 @@ if [[ "${E2E_BUILD:-1}" == 0 ]]; then
   log "E2E_BUILD=0: using the existing $image ($(docker image inspect -f '{{.Id}} created {{.Created}}' "$image"))"
 else
   mkdir -p "$work/context"
-  cp -a "$repo/CMakeLists.txt" "$repo/CMakePresets.json" "$repo/sidecar" "$repo/docker" "$work/context/"
+  cp -a "$repo/CMakeLists.txt" "$repo/CMakePresets.json" "$repo/cmake" "$repo/sidecar" "$repo/docker" "$work/context/"
   log "building $image from docker/Dockerfile (the first build compiles the project: many minutes on 2 cores)"
   build_start=$SECONDS
   # In the background with wait, so that an interrupt stops the build and cleans up at once.
-  timeout 3600 docker build --force-rm -f "$work/context/docker/Dockerfile" -t "$image" "$work/context" >"$work/build.log" 2>&1 &
+  revision="$(git -C "$repo" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
+  timeout 3600 docker build --force-rm --build-arg SCHEMAGATE_GIT_REVISION="$revision" \
+    -f "$work/context/docker/Dockerfile" -t "$image" "$work/context" >"$work/build.log" 2>&1 &
   pids+=("$!")
   if ! wait "$!"; then
     tail -n 60 "$work/build.log" >&2
@@ -265,6 +267,13 @@ else
 fi
 if out="$(docker run --rm --read-only --network none "$image" version 2>&1)"; then
   ok "(e) 'schemagate version' runs on a read-only root filesystem: $(head -n1 <<<"$out")"
+  if [[ "${E2E_BUILD:-1}" != 0 && -n "${revision:-}" && "$revision" != unknown ]]; then
+    if grep -qF "(git $revision)" <<<"$out"; then
+      ok "(e) the image names the commit it was built from ($revision)"
+    else
+      fail "(e) the image's version does not name commit $revision: $(head -n1 <<<"$out")"
+    fi
+  fi
 else
   fail "(e) 'schemagate version' failed in the image: $out"
 fi
