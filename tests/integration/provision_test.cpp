@@ -610,14 +610,17 @@ TEST_CASE("provision: an admin role without the needed privileges fails with one
 TEST_CASE("provision: a waiter queues for the provisioning lock in the server and goes on") {
     Cleanup cleanup;
     const auto role = cleanup.role(unique("auth"));
-    const auto db = cleanup.database(unique("auth_db"));
-    const Desired d = desired_for(Isolation::kDatabase, role, db, "public", "pw");
+    const auto db = cleanup.database(unique("shop"));
+    admin()->exec("CREATE DATABASE " + db);
+    // Schema isolation in an existing database: the steps on the waiter's own connection are a
+    // few quick catalog statements, well within the statement_timeout below.
+    const Desired d = desired_for(Isolation::kSchema, role, db, role, "pw");
 
     auto holder = admin();
     holder->exec("SELECT pg_advisory_lock(" + std::to_string(sg::provision::lock_key()) + ")");
-    // A role whose statement_timeout is shorter than a wait slice still waits.
+    // A role whose statement_timeout is shorter than a wait slice (250 ms) still waits.
     auto waiter = admin();
-    waiter->exec("SET statement_timeout = '50ms'");
+    waiter->exec("SET statement_timeout = '200ms'");
     std::string error;
     Report report;
     std::thread provisioner([&] {
@@ -642,7 +645,8 @@ TEST_CASE("provision: a waiter queues for the provisioning lock in the server an
         }
     }
     CHECK(queued);
-    holder.reset();  // lets go: the waiter goes on
+    std::this_thread::sleep_for(500ms);  // several slices, each longer than statement_timeout
+    holder.reset();                      // lets go: the waiter goes on
     provisioner.join();
     CHECK(error == "");
     CHECK(report.changes.size() == 3);
