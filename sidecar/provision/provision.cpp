@@ -49,11 +49,17 @@ constexpr milliseconds kLockSlice{250};
 
 class ProvisionLock {
   public:
-    explicit ProvisionLock(db::Connection& connection) : conn_(connection) {}
+    // `what` names the lock in messages ("provisioning lock").
+    ProvisionLock(db::Connection& connection, std::int64_t key, std::string what)
+        : conn_(connection), key_(key), what_(std::move(what)) {}
     ProvisionLock(const ProvisionLock&) = delete;
     ProvisionLock& operator=(const ProvisionLock&) = delete;
-    ~ProvisionLock() {
+    ~ProvisionLock() { release(); }
+
+    // Gives the lock back now (the destructor would, later).
+    void release() noexcept {
         if (held_) {
+            held_ = false;
             unlock_quietly();
         }
     }
@@ -61,12 +67,11 @@ class ProvisionLock {
     void acquire(milliseconds timeout, wait::Stop& stop) {
         const auto start = Clock::now();
         const auto deadline = start + timeout;
-        const std::string lock_sql =
-            "; SELECT pg_advisory_lock(" + std::to_string(lock_key()) + ")";
+        const std::string lock_sql = "; SELECT pg_advisory_lock(" + std::to_string(key_) + ")";
         auto next_report = start + std::chrono::seconds(2);
         for (;;) {
             if (stop.requested()) {
-                throw Stopped("stopped while waiting for the provisioning lock");
+                throw Stopped("stopped while waiting for the " + what_);
             }
             // lock_timeout 0 would mean no limit: every slice is at least 1 ms.
             const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
@@ -85,7 +90,7 @@ class ProvisionLock {
                     // outlives the failed statement, so give it back (a no-op if not held).
                     unlock_quietly();
                     if (e.is_cancel() && stop.requested()) {
-                        throw Stopped("stopped while waiting for the provisioning lock");
+                        throw Stopped("stopped while waiting for the " + what_);
                     }
                     throw;
                 }
@@ -97,12 +102,12 @@ class ProvisionLock {
                     "timed out after " +
                     std::to_string(
                         std::chrono::duration_cast<std::chrono::seconds>(timeout).count()) +
-                    "s waiting for the provisioning lock held by " +
+                    "s waiting for the " + what_ + " held by " +
                     (who.empty() ? std::string("another runner") : who));
             }
             if (now >= next_report) {
                 const std::string who = holder();
-                spdlog::info("waiting for the provisioning lock holder=\"{}\"",
+                spdlog::info("waiting for the {} holder=\"{}\"", what_,
                              who.empty() ? "another runner" : who);
                 next_report = now + std::chrono::seconds(10);
             }
@@ -112,13 +117,13 @@ class ProvisionLock {
   private:
     void unlock_quietly() noexcept {
         try {
-            (void)conn_.value("SELECT pg_advisory_unlock(" + std::to_string(lock_key()) + ")");
+            (void)conn_.value("SELECT pg_advisory_unlock(" + std::to_string(key_) + ")");
         } catch (...) {  // closing the connection releases a session lock anyway
         }
     }
 
     std::string holder() {
-        const auto key = static_cast<std::uint64_t>(lock_key());
+        const auto key = static_cast<std::uint64_t>(key_);
         try {
             const auto rows = conn_.query(
                 "SELECT a.pid, coalesce(nullif(a.application_name, ''), '?') FROM pg_locks l "
@@ -137,6 +142,8 @@ class ProvisionLock {
     }
 
     db::Connection& conn_;
+    std::int64_t key_;
+    std::string what_;
     bool held_ = false;
 };
 
@@ -381,10 +388,9 @@ std::optional<config::Secret> password_value(const Desired& desired) {
     return desired.role_password;  // the server applies SASLprep, then hashes it
 }
 
-}  // namespace
-
-std::int64_t lock_key() {
-    const std::string hex = migrate::sha256_hex("schemagate\x1fprovision");
+// The first 8 bytes of SHA-256(material), as a signed bigint.
+std::int64_t key_of(std::string_view material) {
+    const std::string hex = migrate::sha256_hex(material);
     std::uint64_t value = 0;
     for (std::size_t i = 0; i < 16; ++i) {
         const char c = hex[i];
@@ -392,6 +398,18 @@ std::int64_t lock_key() {
         value = (value << 4U) | nibble;
     }
     return static_cast<std::int64_t>(value);
+}
+
+}  // namespace
+
+std::int64_t lock_key() {
+    return key_of("schemagate\x1fprovision");
+}
+
+std::int64_t schema_lock_key(std::string_view schema) {
+    std::string material = "schemagate\x1fprovision\x1f";
+    material += schema;
+    return key_of(material);
 }
 
 Report provision(const std::string& admin_conninfo, const Desired& desired, wait::Stop& stop,
@@ -423,7 +441,10 @@ Report provision(db::Connection& admin, const std::string& admin_conninfo, const
     }
     const auto cancel_admin = stop.on_request([&admin] { admin.cancel(); });
     ConnectionQuoter admin_quote(admin);
-    ProvisionLock lock(admin);
+    // Two locks: the server-wide one for the cluster's objects (roles, databases), then, inside
+    // the target database, one for its schema. Services in one database provision their
+    // schemas side by side; replicas of one service still take turns.
+    ProvisionLock lock(admin, lock_key(), "provisioning lock");
     lock.acquire(options.lock_timeout, stop);
 
     const ClusterFacts cluster = observe_cluster(admin, admin_quote, desired);
@@ -462,10 +483,14 @@ Report provision(db::Connection& admin, const std::string& admin_conninfo, const
     }
 
     run(admin, cluster_plan, desired, report, stop);
+    lock.release();
 
     if (target == nullptr) {
         open_target();
     }
+    ProvisionLock schema_lock(*target, schema_lock_key(desired.schema),
+                              "provisioning lock of schema " + desired.schema);
+    schema_lock.acquire(options.lock_timeout, stop);
     ConnectionQuoter target_quote(*target);
     const DatabaseFacts facts = observe_database(*target, target_quote, desired);
     run(*target, plan_database(desired, facts, target_quote), desired, report, stop);

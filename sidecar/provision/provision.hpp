@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sidecar/db/connection.hpp"
@@ -45,6 +46,11 @@ struct Options {
 // key for the whole server because roles are cluster-wide. Session advisory locks are per
 // database: every runner's admin URL should name the same database (normally "postgres").
 [[nodiscard]] std::int64_t lock_key();
+
+// The lock for the steps inside the target database (schema, its grants, the role's
+// search_path there, extensions), taken in that database after the server-wide lock is given
+// back: the first 8 bytes of SHA-256("schemagate" 0x1f "provision" 0x1f schema).
+[[nodiscard]] std::int64_t schema_lock_key(std::string_view schema);
 
 // Makes `desired` true using `admin_conninfo` (opened here; for database and schema isolation
 // also opened on `desired.database`). Idempotent: a second run changes nothing and reports no

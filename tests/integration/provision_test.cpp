@@ -653,6 +653,68 @@ TEST_CASE("provision: a waiter queues for the provisioning lock in the server an
     CHECK(role_exists(role));
 }
 
+TEST_CASE("provision: steps inside the database hold only that schema's lock, not the server's") {
+    Cleanup cleanup;
+    const auto shop = cleanup.database(unique("shop"));
+    const auto a = cleanup.role(unique("cart"));
+    const auto b = cleanup.role(unique("promo"));
+    admin()->exec("CREATE DATABASE " + shop);
+    const Desired da = desired_for(Isolation::kSchema, a, shop, a, "pa");
+    const Desired dbb = desired_for(Isolation::kSchema, b, shop, b, "pb");
+
+    // Someone holds A's schema lock in the shared database.
+    auto holder = sg::db::Connection::open(sg::db::with_database(sg::test::admin_url(), shop));
+    holder->exec("SELECT pg_advisory_lock(" + std::to_string(sg::provision::schema_lock_key(a)) +
+                 ")");
+    std::string error;
+    Report ra;
+    std::thread provisioner([&] {
+        try {
+            sg::wait::Stop stop;
+            sg::provision::Options options;
+            options.lock_timeout = 60s;
+            ra = sg::provision::provision(sg::test::admin_url(), da, stop, options);
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+    });
+    // A made its role (under the server-wide lock), gave that lock back, and now queues for its
+    // schema's lock in the shared database...
+    bool queued = false;
+    for (int i = 0; i < 500 && !queued; ++i) {
+        queued = admin_value(
+                     "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = "
+                     "l.database WHERE l.locktype = 'advisory' AND NOT l.granted AND "
+                     "d.datname = " +
+                     lit(shop)) == "1";
+        if (!queued) {
+            std::this_thread::sleep_for(10ms);
+        }
+    }
+    CHECK(queued);
+    CHECK(role_exists(a));
+    // ...so B provisions meanwhile, start to end (were A holding the server-wide lock, B would
+    // time out here instead).
+    sg::wait::Stop stop;
+    sg::provision::Options options;
+    options.lock_timeout = 20s;
+    std::string b_error;
+    try {
+        CHECK(sg::provision::provision(sg::test::admin_url(), dbb, stop, options).changes.size() ==
+              3);
+    } catch (const std::exception& e) {
+        b_error = e.what();
+    }
+    CHECK(b_error == "");
+
+    holder.reset();
+    provisioner.join();
+    CHECK(error == "");
+    CHECK(ra.changes ==
+          Lines{"created role " + a, "created schema " + a + " owned by " + a,
+                "set search_path of role " + a + " in database " + shop + " to " + a + ", public"});
+}
+
 TEST_CASE("provision: waits for the provisioning lock, times out or stops cleanly") {
     Cleanup cleanup;
     const auto role = cleanup.role(unique("auth"));
