@@ -168,6 +168,36 @@ bool database_exists(const std::string& db) {
     return admin_value("SELECT count(*) FROM pg_database WHERE datname = " + lit(db)) == "1";
 }
 
+// Whether, within 5 s, one advisory lock matching `where` (over pg_locks l and pg_database d)
+// shows as waited for: a waiter in the server's lock queue (polling never shows as one).
+bool queued_for_advisory_lock(const std::string& where) {
+    for (int i = 0; i < 500; ++i) {
+        if (admin_value("SELECT count(*) FROM pg_locks l LEFT JOIN pg_database d ON d.oid = "
+                        "l.database WHERE l.locktype = 'advisory' AND NOT l.granted AND " +
+                        where) == "1") {
+            return true;
+        }
+        std::this_thread::sleep_for(10ms);
+    }
+    return false;
+}
+
+// Runs provision() on a thread of its own (the caller joins it) with a 60 s lock timeout,
+// storing its report or the text of what it threw.
+using ProvisionCall = std::function<Report(sg::wait::Stop&, const sg::provision::Options&)>;
+std::thread provision_in_background(ProvisionCall call, Report& report, std::string& error) {
+    return std::thread([call = std::move(call), &report, &error] {
+        try {
+            sg::wait::Stop stop;
+            sg::provision::Options options;
+            options.lock_timeout = 60s;
+            report = call(stop, options);
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+    });
+}
+
 }  // namespace
 
 TEST_CASE("provision: database isolation from an empty server, then a second run changes nothing") {
@@ -623,27 +653,14 @@ TEST_CASE("provision: a waiter queues for the provisioning lock in the server an
     waiter->exec("SET statement_timeout = '200ms'");
     std::string error;
     Report report;
-    std::thread provisioner([&] {
-        try {
-            sg::wait::Stop stop;
-            sg::provision::Options options;
-            options.lock_timeout = 60s;
-            report = sg::provision::provision(*waiter, sg::test::admin_url(), d, stop, options);
-        } catch (const std::exception& e) {
-            error = e.what();
-        }
-    });
+    std::thread provisioner = provision_in_background(
+        [&](sg::wait::Stop& stop, const sg::provision::Options& options) {
+            return sg::provision::provision(*waiter, sg::test::admin_url(), d, stop, options);
+        },
+        report, error);
     // Waiting in the server's lock queue shows as a lock not granted (polling never does).
-    bool queued = false;
-    for (int i = 0; i < 200 && !queued; ++i) {
-        queued = admin_value(
-                     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT "
-                     "granted AND pid = " +
-                     std::to_string(waiter->backend_pid())) == "1";
-        if (!queued) {
-            std::this_thread::sleep_for(10ms);
-        }
-    }
+    const bool queued =
+        queued_for_advisory_lock("l.pid = " + std::to_string(waiter->backend_pid()));
     CHECK(queued);
     std::this_thread::sleep_for(500ms);  // several slices, each longer than statement_timeout
     holder.reset();                      // lets go: the waiter goes on
@@ -668,29 +685,14 @@ TEST_CASE("provision: steps inside the database hold only that schema's lock, no
                  ")");
     std::string error;
     Report ra;
-    std::thread provisioner([&] {
-        try {
-            sg::wait::Stop stop;
-            sg::provision::Options options;
-            options.lock_timeout = 60s;
-            ra = sg::provision::provision(sg::test::admin_url(), da, stop, options);
-        } catch (const std::exception& e) {
-            error = e.what();
-        }
-    });
+    std::thread provisioner = provision_in_background(
+        [&](sg::wait::Stop& stop, const sg::provision::Options& options) {
+            return sg::provision::provision(sg::test::admin_url(), da, stop, options);
+        },
+        ra, error);
     // A made its role (under the server-wide lock), gave that lock back, and now queues for its
     // schema's lock in the shared database...
-    bool queued = false;
-    for (int i = 0; i < 500 && !queued; ++i) {
-        queued = admin_value(
-                     "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = "
-                     "l.database WHERE l.locktype = 'advisory' AND NOT l.granted AND "
-                     "d.datname = " +
-                     lit(shop)) == "1";
-        if (!queued) {
-            std::this_thread::sleep_for(10ms);
-        }
-    }
+    const bool queued = queued_for_advisory_lock("d.datname = " + lit(shop));
     CHECK(queued);
     CHECK(role_exists(a));
     // ...so B provisions meanwhile, start to end (were A holding the server-wide lock, B would
