@@ -18,6 +18,12 @@ std::int64_t key_for(std::string material, std::string_view database, std::strin
         material += '\x1f';
         material += part;
     }
+    return advisory_key(material);
+}
+
+}  // namespace
+
+std::int64_t advisory_key(std::string_view material) {
     const std::string hex = sha256_hex(material);
     std::uint64_t value = 0;
     for (std::size_t i = 0; i < 16; ++i) {
@@ -28,7 +34,27 @@ std::int64_t key_for(std::string material, std::string_view database, std::strin
     return static_cast<std::int64_t>(value);
 }
 
-}  // namespace
+std::string advisory_lock_holder(db::Connection& conn, std::int64_t key) {
+    const auto bits = static_cast<std::uint64_t>(key);
+    const auto hi = static_cast<std::uint32_t>(bits >> 32U);
+    const auto lo = static_cast<std::uint32_t>(bits & 0xFFFFFFFFU);
+    try {
+        const auto rows = conn.query(
+            "SELECT a.pid, coalesce(nullif(a.application_name, ''), '?'), "
+            "coalesce(host(a.client_addr), 'local'), to_char(a.backend_start AT TIME ZONE 'UTC', "
+            "'HH24:MI:SS') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.classid = " +
+            std::to_string(hi) + " AND l.objid = " + std::to_string(lo) + " LIMIT 1");
+        if (rows.empty()) {
+            return "";
+        }
+        const auto& r = rows.front();
+        return "pid " + r[0].value_or("?") + " (" + r[1].value_or("?") + ", " + r[2].value_or("?") +
+               ", since " + r[3].value_or("?") + " UTC)";
+    } catch (const db::SqlError&) {
+        return "";  // pg_stat_activity may be hidden from unprivileged roles
+    }
+}
 
 std::int64_t lock_key(std::string_view database, std::string_view schema,
                       std::string_view service) {
@@ -127,25 +153,7 @@ void MigrationLock::release() {
 }
 
 std::string MigrationLock::holder() {
-    const auto key = static_cast<std::uint64_t>(key_);
-    const auto hi = static_cast<std::uint32_t>(key >> 32U);
-    const auto lo = static_cast<std::uint32_t>(key & 0xFFFFFFFFU);
-    try {
-        const auto rows = conn_.query(
-            "SELECT a.pid, coalesce(nullif(a.application_name, ''), '?'), "
-            "coalesce(host(a.client_addr), 'local'), to_char(a.backend_start AT TIME ZONE 'UTC', "
-            "'HH24:MI:SS') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.classid = " +
-            std::to_string(hi) + " AND l.objid = " + std::to_string(lo) + " LIMIT 1");
-        if (rows.empty()) {
-            return "";
-        }
-        const auto& r = rows.front();
-        return "pid " + r[0].value_or("?") + " (" + r[1].value_or("?") + ", " + r[2].value_or("?") +
-               ", since " + r[3].value_or("?") + " UTC)";
-    } catch (const db::SqlError&) {
-        return "";  // pg_stat_activity may be hidden from unprivileged roles
-    }
+    return advisory_lock_holder(conn_, key_);
 }
 
 }  // namespace sg::migrate

@@ -13,6 +13,15 @@
 
 namespace sg::migrate {
 
+// The key of a session advisory lock named by `material`: the first 8 bytes of its SHA-256, as a
+// signed bigint. Every lock of ours (migration, work, provisioning) is keyed this way.
+[[nodiscard]] std::int64_t advisory_key(std::string_view material);
+
+// Who holds the session advisory lock `key`: "pid 123
+// (schemagate-auth, 10.0.0.3, since 12:00:01 UTC)", or "" when nobody does or pg_stat_activity
+// is hidden from the role.
+[[nodiscard]] std::string advisory_lock_holder(db::Connection& conn, std::int64_t key);
+
 // Stable 64-bit key: the first 8 bytes of SHA-256("schemagate" 0x1f database 0x1f schema 0x1f
 // service), as a signed bigint.
 [[nodiscard]] std::int64_t lock_key(std::string_view database, std::string_view schema,
