@@ -91,7 +91,8 @@ struct ExtensionFacts {
 
 // Facts from the admin connection's cluster-wide catalogs.
 struct ClusterFacts {
-    std::string admin_role;  // current_user
+    std::string admin_role;      // current_user
+    std::string admin_database;  // current_database() of the admin connection
     bool superuser = false;
     bool createrole = false;
     bool createdb = false;

@@ -5,7 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sidecar/db/dsn.hpp"
-#include "sidecar/migrate/checksum.hpp"
+#include "sidecar/migrate/lock.hpp"
 #include "sidecar/provision/password.hpp"
 
 namespace sg::provision {
@@ -103,7 +103,8 @@ class ProvisionLock {
                     std::to_string(
                         std::chrono::duration_cast<std::chrono::seconds>(timeout).count()) +
                     "s waiting for the " + what_ + " held by " +
-                    (who.empty() ? std::string("another runner") : who));
+                    (who.empty() ? std::string("another runner") : who) +
+                    "; wait for it to finish or raise SCHEMAGATE_LOCK_TIMEOUT");
             }
             if (now >= next_report) {
                 const std::string who = holder();
@@ -122,24 +123,7 @@ class ProvisionLock {
         }
     }
 
-    std::string holder() {
-        const auto key = static_cast<std::uint64_t>(key_);
-        try {
-            const auto rows = conn_.query(
-                "SELECT a.pid, coalesce(nullif(a.application_name, ''), '?') FROM pg_locks l "
-                "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND "
-                "l.granted AND l.objsubid = 1 AND l.classid = " +
-                std::to_string(key >> 32U) + " AND l.objid = " + std::to_string(key & 0xFFFFFFFFU) +
-                " LIMIT 1");
-            if (rows.empty() || rows.front().size() < 2) {
-                return "";
-            }
-            return "pid " + rows.front()[0].value_or("?") + " (" + rows.front()[1].value_or("?") +
-                   ")";
-        } catch (const db::SqlError&) {
-            return "";
-        }
-    }
+    std::string holder() { return migrate::advisory_lock_holder(conn_, key_); }
 
     db::Connection& conn_;
     std::int64_t key_;
@@ -285,12 +269,12 @@ ClusterFacts observe_cluster(db::Connection& conn, Quoter& quote, const Desired&
         "CASE WHEN d.oid IS NULL THEN false "
         "ELSE has_database_privilege('public', d.oid, 'CONNECT') END, "
         "CASE WHEN d.oid IS NULL OR t.oid IS NULL THEN false "
-        "ELSE has_database_privilege(t.oid, d.oid, 'CONNECT') END "
+        "ELSE has_database_privilege(t.oid, d.oid, 'CONNECT') END, current_database() "
         "FROM pg_catalog.pg_roles r "
         "LEFT JOIN pg_catalog.pg_roles t ON t.rolname = " +
         role + " LEFT JOIN pg_catalog.pg_database d ON d.datname = " + db +
         " WHERE r.rolname = current_user");
-    if (rows.size() != 1 || rows.front().size() != 11) {
+    if (rows.size() != 1 || rows.front().size() != 12) {
         throw Error("provisioning could not read the admin role from pg_roles");
     }
     const auto& r = rows.front();
@@ -306,6 +290,7 @@ ClusterFacts observe_cluster(db::Connection& conn, Quoter& quote, const Desired&
     facts.database_owner = r[8].value_or("");
     facts.public_can_connect = r[9] == "t";
     facts.role_can_connect = r[10] == "t";
+    facts.admin_database = r[11].value_or("");
 
     if (!manages_role(desired) || !desired.role_password) {
         facts.password = PasswordState::kNotWanted;
@@ -388,57 +373,24 @@ std::optional<config::Secret> password_value(const Desired& desired) {
     return desired.role_password;  // the server applies SASLprep, then hashes it
 }
 
-// The first 8 bytes of SHA-256(material), as a signed bigint.
-std::int64_t key_of(std::string_view material) {
-    const std::string hex = migrate::sha256_hex(material);
-    std::uint64_t value = 0;
-    for (std::size_t i = 0; i < 16; ++i) {
-        const char c = hex[i];
-        const auto nibble = static_cast<std::uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
-        value = (value << 4U) | nibble;
-    }
-    return static_cast<std::int64_t>(value);
-}
-
-}  // namespace
-
-std::int64_t lock_key() {
-    return key_of("schemagate\x1fprovision");
-}
-
-std::int64_t schema_lock_key(std::string_view schema) {
-    std::string material = "schemagate\x1fprovision\x1f";
-    material += schema;
-    return key_of(material);
-}
-
-Report provision(const std::string& admin_conninfo, const Desired& desired, wait::Stop& stop,
-                 const Options& options) {
+// Throws on names that cannot be provisioned or a stop request; false when there is nothing to
+// provision (no connection is needed then).
+bool worth_provisioning(const Desired& desired, wait::Stop& stop) {
     if (const auto found = problems(desired); !found.empty()) {
         throw Error(join(found));
     }
     if (!has_work(desired)) {
-        return {};
+        return false;
     }
     if (stop.requested()) {
         throw Stopped("provisioning stopped");
     }
-    const auto admin = db::Connection::open(admin_conninfo, true, options.notices);
-    return provision(*admin, admin_conninfo, desired, stop, options);
+    return true;
 }
 
-Report provision(db::Connection& admin, const std::string& admin_conninfo, const Desired& desired,
-                 wait::Stop& stop, const Options& options) {
-    if (const auto found = problems(desired); !found.empty()) {
-        throw Error(join(found));
-    }
+Report provision_on(db::Connection& admin, const std::string& admin_conninfo,
+                    const Desired& desired, wait::Stop& stop, const Options& options) {
     Report report;
-    if (!has_work(desired)) {
-        return report;
-    }
-    if (stop.requested()) {
-        throw Stopped("provisioning stopped");
-    }
     const auto cancel_admin = stop.on_request([&admin] { admin.cancel(); });
     ConnectionQuoter admin_quote(admin);
     // Two locks: the server-wide one for the cluster's objects (roles, databases), then, inside
@@ -456,7 +408,7 @@ Report provision(db::Connection& admin, const std::string& admin_conninfo, const
     // Inside the target database: schema, grants, search_path, extensions. Extensions land in
     // "public", which every role in the database may use, so search_path = "<schema>, public".
     // The admin connection serves when it is in that database already.
-    const bool admin_inside = admin.value("SELECT current_database()") == desired.database;
+    const bool admin_inside = cluster.admin_database == desired.database;
     std::unique_ptr<db::Connection> own_target;
     db::Connection* target = nullptr;
     std::optional<wait::Stop::Registration> cancel_target;
@@ -496,6 +448,35 @@ Report provision(db::Connection& admin, const std::string& admin_conninfo, const
     run(*target, plan_database(desired, facts, target_quote), desired, report, stop);
     cancel_target.reset();
     return report;
+}
+
+}  // namespace
+
+std::int64_t lock_key() {
+    return migrate::advisory_key("schemagate\x1fprovision");
+}
+
+std::int64_t schema_lock_key(std::string_view schema) {
+    std::string material = "schemagate\x1fprovision\x1f";
+    material += schema;
+    return migrate::advisory_key(material);
+}
+
+Report provision(const std::string& admin_conninfo, const Desired& desired, wait::Stop& stop,
+                 const Options& options) {
+    if (!worth_provisioning(desired, stop)) {
+        return {};
+    }
+    const auto admin = db::Connection::open(admin_conninfo, true, options.notices);
+    return provision_on(*admin, admin_conninfo, desired, stop, options);
+}
+
+Report provision(db::Connection& admin, const std::string& admin_conninfo, const Desired& desired,
+                 wait::Stop& stop, const Options& options) {
+    if (!worth_provisioning(desired, stop)) {
+        return {};
+    }
+    return provision_on(admin, admin_conninfo, desired, stop, options);
 }
 
 }  // namespace sg::provision
