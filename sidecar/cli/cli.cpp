@@ -1,7 +1,6 @@
 #include "sidecar/cli/cli.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -135,12 +134,8 @@ void print_problems(const std::vector<config::Problem>& problems, const config::
     constexpr std::string_view kSummary =
         "configuration problem(s); see `schemagate --help` and the settings table in README";
     const auto format = env.find("SCHEMAGATE_LOG_FORMAT");
-    std::string wanted = format != env.end() ? format->second : "";
-    std::erase_if(wanted, [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; });
-    std::transform(wanted.begin(), wanted.end(), wanted.begin(), [](char c) {
-        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    });
-    if (wanted == "json") {
+    if (format != env.end() &&
+        config::parse_log_format(format->second) == config::LogFormat::kJson) {
         const auto service = env.find("SCHEMAGATE_SERVICE");
         log::setup("error", log::Format::kJson, service != env.end() ? service->second : "");
         for (const auto& p : problems) {
@@ -197,6 +192,7 @@ std::optional<config::Config> load_config(const SettingFlags& flags, bool need_s
 struct Session {
     std::unique_ptr<db::Connection> conn;
     std::unique_ptr<migrate::Engine> engine;
+    migrate::ServerFacts facts;  // from the engine's first round trip
 };
 
 int open_session(const config::Config& config, const migrate::MigrationSet& files, wait::Stop& stop,
@@ -209,7 +205,7 @@ int open_session(const config::Config& config, const migrate::MigrationSet& file
         }
         session.engine = std::make_unique<migrate::Engine>(*session.conn, files,
                                                            app::engine_options(config), stop);
-        (void)session.engine->connect_session();
+        session.facts = session.engine->connect_session();
         return -1;
     } catch (const db::ConnectFailed& e) {
         const auto& c = e.classification;
@@ -333,7 +329,7 @@ int cmd_status(const config::Config& config, bool json) {
         return code;
     }
     const auto entries = migrate::describe(files.set, session.engine->history());
-    const std::string database = session.conn->value("SELECT current_database()").value_or("");
+    const std::string& database = session.facts.database;
     if (json) {
         nlohmann::ordered_json out;
         out["service"] = config.service;

@@ -979,11 +979,8 @@ ParseResult parse(const Env& env, Requirements requirements, FileReader read_fil
         }
     }
     if (auto format = p.get_trimmed("SCHEMAGATE_LOG_FORMAT")) {
-        const std::string lowered = to_lower(*format);
-        if (lowered == "text") {
-            c.log_format = LogFormat::kText;
-        } else if (lowered == "json") {
-            c.log_format = LogFormat::kJson;
+        if (const auto parsed = parse_log_format(*format)) {
+            c.log_format = *parsed;
         } else {
             p.problem("SCHEMAGATE_LOG_FORMAT",
                       quote(*format) + " is not a log format; use text or json");
@@ -1014,10 +1011,22 @@ ParseResult parse(const Env& env, Requirements requirements, FileReader read_fil
     return c;
 }
 
+std::optional<LogFormat> parse_log_format(std::string_view text) {
+    const std::string lowered = to_lower(trim(text));
+    if (lowered == "text") {
+        return LogFormat::kText;
+    }
+    if (lowered == "json") {
+        return LogFormat::kJson;
+    }
+    return std::nullopt;
+}
+
 std::string local_url(std::string_view listen, std::string_view path) {
     const std::optional<Listen> parsed = parse_listen(listen);
-    std::string host = parsed ? parsed->host : "0.0.0.0";
-    const std::uint16_t port = parsed ? parsed->port : Config{}.listen_port;
+    const Config defaults;
+    std::string host = parsed ? parsed->host : defaults.listen_host;
+    const std::uint16_t port = parsed ? parsed->port : defaults.listen_port;
     if (host == "0.0.0.0") {
         host = "127.0.0.1";
     } else if (host == "::") {

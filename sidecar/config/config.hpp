@@ -100,6 +100,9 @@ using FileReader = std::optional<std::string> (*)(const std::filesystem::path&, 
 // more than kMaxDuration.
 [[nodiscard]] std::optional<Millis> parse_duration(std::string_view text);
 
+// SCHEMAGATE_LOG_FORMAT's value: "text" or "json", any case, blanks around ignored.
+[[nodiscard]] std::optional<LogFormat> parse_log_format(std::string_view text);
+
 // The long flag of a variable: DATABASE_URL -> "database-url",
 // SCHEMAGATE_LOCK_TIMEOUT -> "lock-timeout".
 [[nodiscard]] std::string flag_for(std::string_view variable);
