@@ -252,6 +252,45 @@ void make_ready(sg::app::State& state) {
     state.set_phase(Phase::kReady);
 }
 
+using Conns = std::vector<std::unique_ptr<Conn>>;
+
+// `n` connections to `port`, each having sent `first_bytes` (none: silent ones).
+Conns open_conns(std::uint16_t port, int n, std::string_view first_bytes = {}) {
+    Conns conns;
+    conns.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        conns.push_back(std::make_unique<Conn>(port));
+        if (!first_bytes.empty()) {
+            (void)conns.back()->send(first_bytes);
+        }
+    }
+    return conns;
+}
+
+// Three probes in a row on fresh connections, each answered 200 with the cap still holding.
+void probes_get_in(Harness& h, std::size_t cap) {
+    for (int round = 0; round < 3; ++round) {
+        CAPTURE(round);
+        Conn probe(h.port);
+        const auto r = probe.get("/readyz");
+        REQUIRE(r);
+        CHECK(r->result_int() == 200);
+        CHECK(h.connections() <= cap);  // room was made, the cap still holds
+    }
+}
+
+// How many of `conns` the server has closed; each must have been closed without an answer.
+int closed_unanswered(Conns& conns) {
+    int closed = 0;
+    for (auto& c : conns) {
+        if (c->closed_within(10ms)) {
+            ++closed;
+            CHECK(c->received().empty());
+        }
+    }
+    return closed;
+}
+
 }  // namespace
 
 TEST_CASE("http: /readyz turns from 503 to 200 as the state changes, /livez is always 200") {
@@ -592,11 +631,7 @@ TEST_CASE("http: the connection cap holds; new connections work once others go")
     Harness h(limits);
     make_ready(*h.state);
 
-    std::vector<std::unique_ptr<Conn>> held;
-    held.reserve(4);
-    for (int i = 0; i < 4; ++i) {
-        held.push_back(std::make_unique<Conn>(h.port));  // silent: they hold their slot
-    }
+    Conns held = open_conns(h.port, 4);  // silent: they hold their slot
     // Make sure the server has accepted all four before the extra ones arrive.
     REQUIRE(h.await_connections(4) == 4);
     for (int i = 0; i < 3; ++i) {
@@ -627,29 +662,12 @@ TEST_CASE("http: at the cap, connections silent for a tenth of a second give way
     Harness h(limits);
     make_ready(*h.state);
 
-    std::vector<std::unique_ptr<Conn>> held;
-    held.reserve(4);
-    for (int i = 0; i < 4; ++i) {
-        held.push_back(std::make_unique<Conn>(h.port));
-    }
+    Conns held = open_conns(h.port, 4);
     REQUIRE(h.await_connections(4) == 4);
     std::this_thread::sleep_for(300ms);  // far short of the read timeout, well past the grace
 
-    for (int round = 0; round < 3; ++round) {
-        CAPTURE(round);
-        Conn probe(h.port);
-        const auto r = probe.get("/readyz");
-        REQUIRE(r);
-        CHECK(r->result_int() == 200);
-        CHECK(h.connections() <= 4);
-    }
-    int dropped = 0;
-    for (auto& c : held) {
-        if (c->closed_within(10ms)) {
-            ++dropped;
-            CHECK(c->received().empty());
-        }
-    }
+    probes_get_in(h, 4);
+    const int dropped = closed_unanswered(held);
     CHECK(dropped >= 1);
     CHECK(dropped <= 3);  // one place per probe at most, and the probes closed their own
 }
@@ -663,30 +681,12 @@ TEST_CASE("http: at the cap, clients slow to send their request make room for a 
     make_ready(*h.state);
 
     // Far more slow clients than the cap, each stuck half-way through its request.
-    std::vector<std::unique_ptr<Conn>> slow;
-    slow.reserve(40);
-    for (int i = 0; i < 40; ++i) {
-        slow.push_back(std::make_unique<Conn>(h.port));
-        (void)slow.back()->send("GET /readyz HTTP/1.1\r\nHost: slow\r\n");
-    }
+    Conns slow = open_conns(h.port, 40, "GET /readyz HTTP/1.1\r\nHost: slow\r\n");
     CHECK(h.await_connections(8) == 8);
     std::this_thread::sleep_for(700ms);  // now they are slow
 
-    for (int round = 0; round < 3; ++round) {
-        CAPTURE(round);
-        Conn probe(h.port);
-        const auto r = probe.get("/readyz");
-        REQUIRE(r);
-        CHECK(r->result_int() == 200);
-        CHECK(h.connections() <= 8);  // room was made, the cap still holds
-    }
-    int dropped = 0;
-    for (auto& c : slow) {
-        if (c->closed_within(10ms)) {
-            ++dropped;
-            CHECK(c->received().empty());  // never answered: the request never came
-        }
-    }
+    probes_get_in(h, 8);
+    const int dropped = closed_unanswered(slow);  // never answered: the request never came
     CHECK(dropped >= 32 + 1);  // 40 for 8 places: 32 refused or evicted, one more for the probes
     CHECK(h.connections() <= 8);
 }

@@ -124,6 +124,12 @@ class Cleanup {
         databases_.push_back(name);
         return name;
     }
+    // The same, created now (empty, owned by the admin).
+    std::string created_database(std::string name) {
+        database(name);
+        admin()->exec("CREATE DATABASE " + name);
+        return name;
+    }
 
   private:
     std::vector<std::string> databases_;
@@ -306,9 +312,8 @@ TEST_CASE("provision: schema isolation from an empty server; services cannot rea
 
 TEST_CASE("provision: an admin connection already in the service's database does it all on it") {
     Cleanup cleanup;
-    const auto shop = cleanup.database(unique("shop"));
+    const auto shop = cleanup.created_database(unique("shop"));
     const auto role = cleanup.role(unique("cart"));
-    admin()->exec("CREATE DATABASE " + shop);
     const Desired d = desired_for(Isolation::kSchema, role, shop, role, "pw");
 
     auto inside = sg::db::Connection::open(sg::db::with_database(sg::test::admin_url(), shop));
@@ -333,9 +338,8 @@ TEST_CASE("provision: an admin connection already in the service's database does
 
 TEST_CASE("provision: schema isolation takes back a schema that PUBLIC could use") {
     Cleanup cleanup;
-    const auto shop = cleanup.database(unique("shop"));
+    const auto shop = cleanup.created_database(unique("shop"));
     const auto role = cleanup.role(unique("cart"));
-    admin()->exec("CREATE DATABASE " + shop);
     sg::test::exec(
         sg::db::with_database(sg::test::admin_url(), shop),
         "CREATE SCHEMA " + role + "; GRANT USAGE, CREATE ON SCHEMA " + role + " TO PUBLIC");
@@ -477,8 +481,7 @@ TEST_CASE("provision: replicas racing without a shared lock still converge, each
     // Session advisory locks are per database: runners whose admin URLs name different databases
     // are not serialised, so they really race on CREATE ROLE / DATABASE / SCHEMA / EXTENSION.
     Cleanup cleanup;
-    const auto lockspace = cleanup.database(unique("lockspace"));
-    admin()->exec("CREATE DATABASE " + lockspace);
+    const auto lockspace = cleanup.created_database(unique("lockspace"));
     const auto shop = cleanup.database(unique("shop"));
     const auto role = cleanup.role(unique("cart"));
     const Desired d = desired_for(Isolation::kSchema, role, shop, role, "pw", {"pgcrypto"});
@@ -621,8 +624,7 @@ TEST_CASE("provision: an admin role without the needed privileges fails with one
     CHECK(connect_error(role, "pw", db).empty());
 
     // Schema isolation in a database the weak admin may not create in.
-    const auto shop = cleanup.database(unique("shop"));
-    admin()->exec("CREATE DATABASE " + shop);
+    const auto shop = cleanup.created_database(unique("shop"));
     const auto cart = cleanup.role(unique("cart"));
     const Desired ds = desired_for(Isolation::kSchema, cart, shop, cart, "pw");
     CHECK_THROWS_WITH_AS((void)provision(ds, weak_url),
@@ -640,8 +642,7 @@ TEST_CASE("provision: an admin role without the needed privileges fails with one
 TEST_CASE("provision: a waiter queues for the provisioning lock in the server and goes on") {
     Cleanup cleanup;
     const auto role = cleanup.role(unique("auth"));
-    const auto db = cleanup.database(unique("shop"));
-    admin()->exec("CREATE DATABASE " + db);
+    const auto db = cleanup.created_database(unique("shop"));
     // Schema isolation in an existing database: the steps on the waiter's own connection are a
     // few quick catalog statements, well within the statement_timeout below.
     const Desired d = desired_for(Isolation::kSchema, role, db, role, "pw");
@@ -672,10 +673,9 @@ TEST_CASE("provision: a waiter queues for the provisioning lock in the server an
 
 TEST_CASE("provision: steps inside the database hold only that schema's lock, not the server's") {
     Cleanup cleanup;
-    const auto shop = cleanup.database(unique("shop"));
+    const auto shop = cleanup.created_database(unique("shop"));
     const auto a = cleanup.role(unique("cart"));
     const auto b = cleanup.role(unique("promo"));
-    admin()->exec("CREATE DATABASE " + shop);
     const Desired da = desired_for(Isolation::kSchema, a, shop, a, "pa");
     const Desired dbb = desired_for(Isolation::kSchema, b, shop, b, "pb");
 
