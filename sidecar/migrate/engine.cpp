@@ -178,6 +178,9 @@ std::optional<Outcome> Engine::ensure_history() {
         history_exists_ = true;
         return std::nullopt;
     } catch (const db::SqlError& e) {
+        if (e.is_cancel() && stop_.requested()) {
+            throw;  // a stop, not a failure: migrate() reports it as one
+        }
         Outcome o;
         o.result = Result::kUnavailable;
         if (e.sqlstate == "42501") {

@@ -306,6 +306,32 @@ TEST_SUITE("fault") {
         CHECK(eventually([&] { return advisory_locks(db.url()) == 0; }, 3s));
     }
 
+    TEST_CASE("fault: SIGTERM while the history table is being created is a stop: exit 0") {
+        TempDatabase db;
+        TempDir dir;
+        dir.write("V1__a.sql", "CREATE TABLE a (id int);\n");
+        const auto env = env_for(db.url(), dir, "held");
+        // Another session creates the same schema and keeps its transaction open: ours waits in
+        // CREATE SCHEMA until SIGTERM cancels it.
+        auto blocker = sg::db::Connection::open(db.url());
+        blocker->exec("BEGIN");
+        blocker->exec("CREATE SCHEMA held");
+        sg::test::Process p({sg::test::schemagate_binary(), "migrate"}, env);
+        const std::string waiting =
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE SCHEMA IF NOT EXISTS%' "
+            "AND wait_event_type = 'Lock' AND datname = current_database()";
+        REQUIRE_MESSAGE(eventually([&] { return q(db.url(), waiting) == "1"; }, 15s),
+                        p.output_so_far());
+        p.signal(SIGTERM);
+        const auto r = p.wait(10s);
+        INFO(all_output(r));
+        check_no_crash(r);
+        CHECK(r.exit_code == 0);
+        CHECK_FALSE(contains(all_output(r), "cannot create the history table"));
+        blocker->exec("ROLLBACK");
+        CHECK(sg::test::run_schemagate({"migrate"}, env, 60s).exit_code == 0);
+    }
+
     // ---- 2. The server restarted mid-migration -----------------------------------------------
     TEST_CASE(
         "fault: server restarts mid-migration: migrate exits non-zero and a rerun converges") {
