@@ -885,9 +885,7 @@ def part_footprint(ctx) -> Section:
     rows = []
     rss_sg, rss_bb, parts = [], [], []
     for r in range(ctx.runs):
-        # As the image runs it: docker/Dockerfile sets GNUTLS_NO_IMPLICIT_INIT=1.
-        sg, _ = start_schemagate_run(ctx, pg, "footprint", d, f"footprint-{r}",
-                                     GNUTLS_NO_IMPLICIT_INIT="1")
+        sg, _ = start_schemagate_run(ctx, pg, "footprint", d, f"footprint-{r}")
         bb, _ = start_beast(ctx)
         try:
             time.sleep(ctx.idle_seconds)
@@ -1207,7 +1205,16 @@ def versions(tools: Tools, names: list[str]) -> str:
         except (OSError, ValueError, KeyError):
             return "?"
 
-    out = [f"schemagate: `{first([str(tools.schemagate), 'version'])}`",
+    def schemagate_version():
+        try:
+            r = subprocess.run([str(tools.schemagate), "version"], capture_output=True, text=True,
+                               timeout=60)
+            lines = r.stdout.splitlines()
+            return " — ".join(ln for ln in lines[:2] if ln.strip()) or "?"
+        except (OSError, subprocess.TimeoutExpired):
+            return "?"
+
+    out = [f"schemagate: `{schemagate_version()}`",
            f"PostgreSQL: `{first(['postgres', '--version'])}`, psql `{first(['psql', '--version'])}`"]
     if "dbmate" in names:
         out.append(f"dbmate {npm_version('dbmate')}")

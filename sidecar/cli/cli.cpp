@@ -508,8 +508,9 @@ int cmd_healthcheck(const std::string& url_flag) {
 
 int cmd_version() {
     std::printf(
-        "schemagate %s (git %s)\nlibpq %s\nPostgreSQL servers: 12 and later (tested with 15)\n",
-        kVersion, kGitRevision, db::libpq_version().c_str());
+        "schemagate %s (git %s)\nlibpq %s (%s)\nPostgreSQL servers: 12 and later (tested with "
+        "15)\n",
+        kVersion, kGitRevision, db::libpq_version().c_str(), db::libpq_build());
     return kExitOk;
 }
 

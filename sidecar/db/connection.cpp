@@ -240,4 +240,12 @@ std::string libpq_version() {
     return std::to_string(v / 10000) + "." + std::to_string(v % 10000);
 }
 
+const char* libpq_build() {
+#ifdef SCHEMAGATE_LIBPQ_LINKED_IN
+    return "linked in, without GSSAPI and LDAP";
+#else
+    return "shared library";
+#endif
+}
+
 }  // namespace sg::db

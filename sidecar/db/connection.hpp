@@ -89,6 +89,9 @@ class Connection {
 
 // libpq's version, e.g. "15.18".
 [[nodiscard]] std::string libpq_version();
+// How libpq came into the binary: "shared library" or, in the image's build (SCHEMAGATE_STATIC),
+// "linked in, without GSSAPI and LDAP".
+[[nodiscard]] const char* libpq_build();
 
 // Masks the password in a libpq error message that echoes a connection string (never happens
 // in libpq 15, but cheap insurance) and folds it to one line.

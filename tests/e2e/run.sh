@@ -17,6 +17,9 @@
 #      sidecar's /health says why, the other services run, nothing half-applied; (t) the slow
 #      migration never turns product-schema unhealthy, product starts after it
 #   C  compose.yaml + docker/compose.schema-per-service.yaml: (f) one database, a schema each
+#   D  TLS, plain docker: (g) sslmode=verify-full to a postgres:15 with ssl=on and a test CA
+#      applies through the image's linked-in OpenSSL; a host name the certificate lacks is
+#      refused at once with exit 3
 # Talks only to containers of those projects (HTTP from inside their network) and the engine.
 # Settings: SCHEMAGATE_IMAGE (default schemagate:local) names the image built and used;
 # E2E_COMPOSE overrides the compose command ("docker compose" or "docker-compose");
@@ -273,6 +276,24 @@ if out="$(docker run --rm --read-only --network none "$image" version 2>&1)"; th
     else
       fail "(e) the image's version does not name commit $revision: $(head -n1 <<<"$out")"
     fi
+  fi
+  # The image's build (preset image): libpq linked in without GSSAPI/LDAP, so the binary loads
+  # nothing but glibc. The version line says so; the file list shows no Kerberos or OpenLDAP.
+  if grep -q '^libpq [0-9.]* (linked in, without GSSAPI and LDAP)$' <<<"$out"; then
+    ok "(e) $(grep '^libpq' <<<"$out")"
+  else
+    fail "(e) the image's libpq is not the linked-in build: $(grep '^libpq' <<<"$out" || echo 'no libpq line')"
+  fi
+  if probe="$(docker create "$image" 2>/dev/null)"; then
+    so_files="$(docker export "$probe" | tar -t 2>/dev/null | grep -E '\.so(\.|$)' | sed 's|.*/||' | sort | tr '\n' ' ')"
+    docker rm "$probe" >/dev/null 2>&1
+    if [[ -n "$so_files" ]] && ! grep -qE 'libkrb5|libldap|libgnutls|libstdc\+\+|libpq\.so|libssl' <<<"$so_files"; then
+      ok "(e) shared libraries in the image: $so_files"
+    else
+      fail "(e) the image ships libraries the static build should not need: ${so_files:-none found}"
+    fi
+  else
+    fail "(e) docker create $image failed: cannot list the image's files"
   fi
 else
   fail "(e) 'schemagate version' failed in the image: $out"
@@ -611,6 +632,71 @@ else
   cat "$work/up-c.log" >&2
   dump_project "$C"
   fail "(f) the schema-per-service stack did not come up"
+fi
+
+# --- D: TLS through the image's linked-in OpenSSL -------------------------------------------------------
+# A postgres:15 with ssl=on and a certificate for the name "tlsdb", signed by a CA made here.
+# sslmode=verify-full with that CA must connect and apply; the same server reached under another
+# name must be refused at once (exit 3, a certificate line), not retried. Plain docker, labelled
+# as project D so the cleanup removes it.
+D="${prefix}d"
+projects+=("$D")
+certs="$work/tls"
+mkdir -p "$certs/migrations"
+if ! command -v openssl >/dev/null; then
+  fail "(g) openssl is missing (apt-get install openssl): cannot make the test certificates"
+else
+  (
+    cd "$certs"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=schemagate e2e CA" \
+      -keyout ca.key -out ca.crt
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=tlsdb" -keyout server.key -out server.csr
+    printf 'subjectAltName=DNS:tlsdb\n' >san.ext
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+      -extfile san.ext -out server.crt
+  ) >"$work/tls-certs.log" 2>&1 || fail "(g) openssl could not make the test certificates: $(tail -n 3 "$work/tls-certs.log")"
+  # postgres (uid 999 in the official image and ours) reads the key; it must not be world-readable.
+  chown 999:999 "$certs/server.key" && chmod 600 "$certs/server.key"
+  chmod 644 "$certs/ca.crt" "$certs/server.crt"
+  chmod 755 "$certs" "$certs/migrations"
+  printf 'CREATE TABLE tls_probe (id int PRIMARY KEY);\n' >"$certs/migrations/V1__tls_probe.sql"
+  chmod 644 "$certs/migrations/V1__tls_probe.sql"
+  net="${D}_tls"
+  label=(--label "com.docker.compose.project=$D")
+  pw="$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  if docker network create "${label[@]}" "$net" >/dev/null &&
+    docker run -d "${label[@]}" --name "${D}_tlsdb" --network "$net" --network-alias tlsdb \
+      --network-alias otherdb -e POSTGRES_PASSWORD="$pw" -v "$certs:/certs:ro" postgres:15 \
+      -c ssl=on -c ssl_cert_file=/certs/server.crt -c ssl_key_file=/certs/server.key >/dev/null &&
+    wait_for 120 "the TLS server to accept connections" \
+      docker exec -e PGPASSWORD="$pw" "${D}_tlsdb" psql -X -At -h 127.0.0.1 -U postgres -c 'SELECT 1'; then
+    tls_run() { # host: schemagate migrate with verify-full against that name; prints its output
+      docker run --rm "${label[@]}" --network "$net" --read-only \
+        -v "$certs/ca.crt:/certs/ca.crt:ro" -v "$certs/migrations:/migrations:ro" \
+        -e DATABASE_URL="postgresql://postgres:$pw@$1:5432/postgres?sslmode=verify-full&sslrootcert=/certs/ca.crt" \
+        -e SCHEMAGATE_SERVICE=tls -e DB_INIT_TIMEOUT=5 "$image" migrate 2>&1
+    }
+    if out="$(timeout 120 bash -c "$(declare -p label net certs pw image); $(declare -f tls_run); tls_run tlsdb")"; then
+      applied="$(docker exec -e PGPASSWORD="$pw" "${D}_tlsdb" psql -X -At -h 127.0.0.1 -U postgres -c "SELECT count(*) FROM public.schemagate_history WHERE version = '1' AND success" 2>&1)"
+      if [[ "$applied" == 1 ]]; then
+        ok "(g) sslmode=verify-full to a TLS server with its CA: connected and applied V1"
+      else
+        fail "(g) migrate over TLS exited 0 but the history says '$applied'"
+      fi
+    else
+      fail "(g) migrate over TLS (verify-full) failed: $(tail -n 3 <<<"$out")"
+    fi
+    start=$SECONDS
+    out="$(timeout 120 bash -c "$(declare -p label net certs pw image); $(declare -f tls_run); tls_run otherdb")" && rc=0 || rc=$?
+    if ((rc == 3 && SECONDS - start < 30)) && grep -qi 'certificate' <<<"$out"; then
+      ok "(g) the same server under a name its certificate lacks: refused at once, exit 3: $(grep -i 'certificate' <<<"$out" | tail -n1 | cut -c1-200)"
+    else
+      fail "(g) verify-full against a wrong host name: exit $rc after $((SECONDS - start))s: $(tail -n 2 <<<"$out")"
+    fi
+  else
+    docker logs "${D}_tlsdb" 2>&1 | tail -n 20 >&2 || true
+    fail "(g) the TLS server did not start"
+  fi
 fi
 
 if ((failures > 0)); then

@@ -95,6 +95,16 @@ TEST_CASE("classification: what waiting cannot fix") {
         {"FATAL:  database \"nope\" does not exist", "3D000"},
         {"server does not support SSL, but SSL was required", "08P01"},
         {"SSL error: certificate verify failed", "08006"},
+        {"gssencmode value \"require\" invalid when GSSAPI support is not compiled in", ""},
+        {"GSSAPI encryption required but was impossible (possibly no credential cache, no server "
+         "support, or using a local socket)",
+         "08001"},
+        {"server doesn't support GSSAPI encryption, but it was required", "08P01"},
+        {"GSSAPI authentication not supported", "28000"},
+        {"SSPI authentication not supported", "28000"},
+        {"syntax error in service file \"/etc/postgresql-common/pg_service.conf\", line 3", ""},
+        {"service file \"/tmp/nope.conf\" not found", ""},
+        {"definition of service \"billing\" not found", ""},
     };
     for (const auto& c : fatal) {
         CAPTURE(c.message);
