@@ -70,7 +70,7 @@ std::unique_ptr<db::Connection> connect_with_retry(const std::string& conninfo,
                                                    State* state, wait::Stop& stop,
                                                    const char* what) {
     wait::Backoff backoff({config.initial_delay, config.max_delay, config.max_retries});
-    // A short-timeout variant for probes between attempts (later key=value pairs win).
+    // A short-timeout variant for the tries between attempts (later key=value pairs win).
     const std::string probe = conninfo + " connect_timeout=1";
     const auto notices = [](std::string_view text) { spdlog::debug("server notice: {}", text); };
     for (;;) {
@@ -119,16 +119,28 @@ std::unique_ptr<db::Connection> connect_with_retry(const std::string& conninfo,
                 }
                 continue;
             }
-            // Refused, unresolvable or starting up: poll cheaply and try again as soon as the
-            // server accepts connections.
+            // Refused, unresolvable or starting up: try again every 20 ms until the back-off
+            // delay is over. Each try is a whole connection attempt -- as cheap as PQping while
+            // the server refuses or is starting up (either way it fails before authentication)
+            // -- so the first try the server accepts is the connection, without a second backend
+            // start after a successful ping. Anything else goes back to the counted attempts.
             const auto until = Steady::now() + delay;
             while (Steady::now() < until) {
                 const auto left = std::chrono::duration_cast<milliseconds>(until - Steady::now());
                 if (!stop.sleep_for(std::min(left, kProbeInterval))) {
                     return nullptr;
                 }
-                if (db::server_accepts(probe)) {
-                    break;
+                try {
+                    auto conn = db::Connection::open(probe, provisioning, notices);
+                    spdlog::info("connected to the {} attempts={}", what, backoff.attempts() + 1);
+                    return conn;
+                } catch (const db::ConnectFailed& again) {
+                    if (stop.requested()) {
+                        return nullptr;
+                    }
+                    if (!worth_probing(again.classification)) {
+                        break;
+                    }
                 }
             }
         }

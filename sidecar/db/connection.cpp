@@ -231,10 +231,6 @@ bool server_answers(const std::string& conninfo) {
     return PQping(conninfo.c_str()) != PQPING_NO_RESPONSE;
 }
 
-bool server_accepts(const std::string& conninfo) {
-    return PQping(conninfo.c_str()) == PQPING_OK;
-}
-
 std::string libpq_version() {
     const int v = PQlibVersion();
     return std::to_string(v / 10000) + "." + std::to_string(v % 10000);

@@ -83,10 +83,6 @@ class Connection {
 // Cheap reachability probe (PQping): true when a server answers at all, even if it rejects us.
 [[nodiscard]] bool server_answers(const std::string& conninfo);
 
-// Cheap readiness probe (PQping): true when the server accepts connections. A server that is
-// still starting up (57P03) or full answers too, but is not accepting yet: false.
-[[nodiscard]] bool server_accepts(const std::string& conninfo);
-
 // libpq's version, e.g. "15.18".
 [[nodiscard]] std::string libpq_version();
 // How libpq came into the binary: "shared library" or, in the image's build (SCHEMAGATE_STATIC),
