@@ -57,7 +57,8 @@ constexpr std::array kRules{
          "check the user and credentials in DATABASE_URL"},
     Rule{"role \"", Verdict::kFatal, "28000", "the role does not exist",
          "create the role, or set SCHEMAGATE_ADMIN_URL so schemagate provisions it"},
-    // GSSAPI: the image's libpq is built without it (docker/build-libpq), so these name both ways.
+    // GSSAPI: the image's libpq is built without it (docker/build-libpq); each fix names both
+    // ways out (change the setting, or build with the system's libpq).
     Rule{"GSSAPI support is not compiled in", Verdict::kFatal, "",
          "gssencmode=require, but this build's libpq has no GSSAPI",
          "use gssencmode=prefer or disable, or for Kerberos build schemagate with the release "
