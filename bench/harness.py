@@ -912,7 +912,7 @@ def part_footprint(ctx) -> Section:
     size = binary.stat().st_size
     stripped = WORK / "schemagate.stripped"
     subprocess.run(["strip", "--strip-all", "-o", str(stripped), str(binary)], check=True)
-    rows.append(["binary (Release build, as built)", mib(size / 1024), "", "", ""])
+    rows.append(["binary (as built)", mib(size / 1024), "", "", ""])
     rows.append(["binary, stripped (what the image ships)", mib(stripped.stat().st_size / 1024),
                  "", "", ""])
     libs = shared_libs(stripped)
@@ -1190,12 +1190,13 @@ def machine() -> str:
 
 
 def versions(tools: Tools, names: list[str]) -> str:
-    def first(cmd, env=None, cwd=None):
+    def first(cmd, env=None, cwd=None, n=1):
+        """The first n non-empty lines the command prints, joined with " — "."""
         try:
             r = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env, cwd=cwd)
             text = (r.stdout + r.stderr).strip()
-            lines = [ln for ln in text.splitlines() if ln.strip()]
-            return lines[0].strip() if lines else "?"
+            lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+            return " — ".join(lines[:n]) if lines else "?"
         except (OSError, subprocess.TimeoutExpired):
             return "?"
 
@@ -1205,16 +1206,8 @@ def versions(tools: Tools, names: list[str]) -> str:
         except (OSError, ValueError, KeyError):
             return "?"
 
-    def schemagate_version():
-        try:
-            r = subprocess.run([str(tools.schemagate), "version"], capture_output=True, text=True,
-                               timeout=60)
-            lines = r.stdout.splitlines()
-            return " — ".join(ln for ln in lines[:2] if ln.strip()) or "?"
-        except (OSError, subprocess.TimeoutExpired):
-            return "?"
-
-    out = [f"schemagate: `{schemagate_version()}`",
+    # Two lines: the version and how libpq came into the binary.
+    out = [f"schemagate: `{first([str(tools.schemagate), 'version'], n=2)}`",
            f"PostgreSQL: `{first(['postgres', '--version'])}`, psql `{first(['psql', '--version'])}`"]
     if "dbmate" in names:
         out.append(f"dbmate {npm_version('dbmate')}")

@@ -73,6 +73,13 @@ std::unique_ptr<db::Connection> connect_with_retry(const std::string& conninfo,
     // A short-timeout variant for the tries between attempts (later key=value pairs win).
     const std::string probe = conninfo + " connect_timeout=1";
     const auto notices = [](std::string_view text) { spdlog::debug("server notice: {}", text); };
+    const auto try_open = [&](const std::string& info) {
+        auto conn = db::Connection::open(info, provisioning, notices);
+        if (backoff.attempts() > 0) {
+            spdlog::info("connected to the {} attempts={}", what, backoff.attempts() + 1);
+        }
+        return conn;
+    };
     for (;;) {
         if (stop.requested()) {
             return nullptr;
@@ -81,11 +88,7 @@ std::unique_ptr<db::Connection> connect_with_retry(const std::string& conninfo,
             state->update([](Snapshot& s) { ++s.attempts; });
         }
         try {
-            auto conn = db::Connection::open(conninfo, provisioning, notices);
-            if (backoff.attempts() > 0) {
-                spdlog::info("connected to the {} attempts={}", what, backoff.attempts() + 1);
-            }
-            return conn;
+            return try_open(conninfo);
         } catch (const db::ConnectFailed& e) {
             if (stop.requested()) {
                 return nullptr;
@@ -123,7 +126,8 @@ std::unique_ptr<db::Connection> connect_with_retry(const std::string& conninfo,
             // delay is over. Each try is a whole connection attempt -- as cheap as PQping while
             // the server refuses or is starting up (either way it fails before authentication)
             // -- so the first try the server accepts is the connection, without a second backend
-            // start after a successful ping. Anything else goes back to the counted attempts.
+            // start after a successful ping. What waiting cannot fix fails at once; anything
+            // else goes back to the counted attempts.
             const auto until = Steady::now() + delay;
             while (Steady::now() < until) {
                 const auto left = std::chrono::duration_cast<milliseconds>(until - Steady::now());
@@ -131,12 +135,13 @@ std::unique_ptr<db::Connection> connect_with_retry(const std::string& conninfo,
                     return nullptr;
                 }
                 try {
-                    auto conn = db::Connection::open(probe, provisioning, notices);
-                    spdlog::info("connected to the {} attempts={}", what, backoff.attempts() + 1);
-                    return conn;
+                    return try_open(probe);
                 } catch (const db::ConnectFailed& again) {
                     if (stop.requested()) {
                         return nullptr;
+                    }
+                    if (again.classification.verdict == wait::Verdict::kFatal) {
+                        throw;
                     }
                     if (!worth_probing(again.classification)) {
                         break;

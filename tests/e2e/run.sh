@@ -670,13 +670,13 @@ else
       -c ssl=on -c ssl_cert_file=/certs/server.crt -c ssl_key_file=/certs/server.key >/dev/null &&
     wait_for 120 "the TLS server to accept connections" \
       docker exec -e PGPASSWORD="$pw" "${D}_tlsdb" psql -X -At -h 127.0.0.1 -U postgres -c 'SELECT 1'; then
-    tls_run() { # host: schemagate migrate with verify-full against that name; prints its output
-      docker run --rm "${label[@]}" --network "$net" --read-only \
+    tls_run() { # host: schemagate migrate with verify-full against that name, at most 120 s
+      timeout 120 docker run --rm "${label[@]}" --network "$net" --read-only \
         -v "$certs/ca.crt:/certs/ca.crt:ro" -v "$certs/migrations:/migrations:ro" \
         -e DATABASE_URL="postgresql://postgres:$pw@$1:5432/postgres?sslmode=verify-full&sslrootcert=/certs/ca.crt" \
         -e SCHEMAGATE_SERVICE=tls -e DB_INIT_TIMEOUT=5 "$image" migrate 2>&1
     }
-    if out="$(timeout 120 bash -c "$(declare -p label net certs pw image); $(declare -f tls_run); tls_run tlsdb")"; then
+    if out="$(tls_run tlsdb)"; then
       applied="$(docker exec -e PGPASSWORD="$pw" "${D}_tlsdb" psql -X -At -h 127.0.0.1 -U postgres -c "SELECT count(*) FROM public.schemagate_history WHERE version = '1' AND success" 2>&1)"
       if [[ "$applied" == 1 ]]; then
         ok "(g) sslmode=verify-full to a TLS server with its CA: connected and applied V1"
@@ -687,7 +687,7 @@ else
       fail "(g) migrate over TLS (verify-full) failed: $(tail -n 3 <<<"$out")"
     fi
     start=$SECONDS
-    out="$(timeout 120 bash -c "$(declare -p label net certs pw image); $(declare -f tls_run); tls_run otherdb")" && rc=0 || rc=$?
+    out="$(tls_run otherdb)" && rc=0 || rc=$?
     if ((rc == 3 && SECONDS - start < 30)) && grep -qi 'certificate' <<<"$out"; then
       ok "(g) the same server under a name its certificate lacks: refused at once, exit 3: $(grep -i 'certificate' <<<"$out" | tail -n1 | cut -c1-200)"
     else
