@@ -18,6 +18,7 @@
 #include "sidecar/http/server.hpp"
 #include "sidecar/metrics/counters.hpp"
 #include "sidecar/version.hpp"
+#include "sidecar/wait/stop.hpp"
 
 namespace sg::app {
 
@@ -222,6 +223,9 @@ int run_daemon(const config::Config& config) {
             signals.async_wait(on_signal);
         };
     signals.async_wait(on_signal);
+    // main blocked the stop signals; the handler owns them now (the worker, started above,
+    // keeps them blocked). One that arrived during start-up is delivered here, to the handler.
+    wait::unblock_stop_signals();
     if (!run_io(io)) {
         spdlog::critical("the HTTP server keeps failing; exiting so that it is restarted");
         state->update([](Snapshot& s) { s.stopping = true; });

@@ -23,6 +23,7 @@
 #include "sidecar/http/client.hpp"
 #include "sidecar/log/log.hpp"
 #include "sidecar/version.hpp"
+#include "sidecar/wait/stop.hpp"
 
 namespace sg::cli {
 
@@ -517,6 +518,10 @@ int cmd_version() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // The stop signals are blocked already (main.cpp, before static initialisation); they wait
+    // for the handler of the command that owns them: run's signal_set, the one-shot commands'
+    // SignalStop. Blocking again is cheap and keeps this true for any other caller.
+    wait::block_stop_signals();
     std::signal(SIGPIPE, SIG_IGN);
     CLI::App app{
         "schemagate: waits for PostgreSQL, provisions, migrates, seeds, verifies, then serves "
@@ -585,6 +590,10 @@ int main(int argc, char** argv) {
     }
 
     try {
+        if (version->parsed() || healthcheck->parsed() || create->parsed()) {
+            // No handler and nothing to clean up: these die of a stop signal like any small tool.
+            wait::unblock_stop_signals();
+        }
         if (version->parsed()) {
             return cmd_version();
         }

@@ -1,8 +1,33 @@
 #include "sidecar/wait/stop.hpp"
 
+#include <csignal>
 #include <vector>
 
+#include <pthread.h>
+
 namespace sg::wait {
+
+namespace {
+
+sigset_t stop_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    return set;
+}
+
+}  // namespace
+
+void block_stop_signals() {
+    const sigset_t set = stop_signals();
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void unblock_stop_signals() {
+    const sigset_t set = stop_signals();
+    pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+}
 
 void Stop::request() {
     std::unique_lock lock(mutex_);

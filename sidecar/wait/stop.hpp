@@ -12,6 +12,15 @@
 
 namespace sg::wait {
 
+// SIGTERM and SIGINT, blocked in the calling thread (and so in every thread it starts later).
+// main blocks them first thing, before any slow initialisation, so that a stop signal that
+// arrives early waits, pending, for the handler that will own it instead of killing the process.
+void block_stop_signals();
+// Unblocks them in the calling thread: where a handler is in place, or in a command that has no
+// handler and should die of the signal as any short-lived program does. A pending one is
+// delivered at once.
+void unblock_stop_signals();
+
 class Stop {
   public:
     // Requests stop, wakes every sleeper and runs the registered hooks (once each).

@@ -306,6 +306,33 @@ TEST_SUITE("fault") {
         CHECK(eventually([&] { return advisory_locks(db.url()) == 0; }, 3s));
     }
 
+    // Start-up is where a stop signal once found no handler (under ASan it is slow enough to
+    // hit): main blocks the signals first thing, so one sent early waits for the handler.
+    TEST_CASE("fault: SIGTERM right after start, five times in a row: exit 0, never the signal") {
+        TempDatabase db;
+        TempDir dir;
+        write_long_set(dir, 0.04);
+        for (int round = 1; round <= 5; ++round) {
+            for (const bool daemon : {false, true}) {
+                const int delay_ms = random_between(50, 160);
+                CAPTURE(round);
+                CAPTURE(daemon);
+                CAPTURE(delay_ms);
+                auto env = env_for(db.url(), dir, "early" + std::to_string(round));
+                env["SCHEMAGATE_LISTEN"] = "127.0.0.1:" + std::to_string(sg::test::free_port());
+                sg::test::Process p({sg::test::schemagate_binary(), daemon ? "run" : "migrate"},
+                                    env);
+                std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+                p.signal(SIGTERM);
+                const auto r = p.wait(10s);
+                INFO(all_output(r));
+                check_no_crash(r);
+                CHECK(r.exit_code == 0);
+            }
+        }
+        CHECK(eventually([&] { return advisory_locks(db.url()) == 0; }, 3s));
+    }
+
     TEST_CASE("fault: SIGTERM while the history table is being created is a stop: exit 0") {
         TempDatabase db;
         TempDir dir;
