@@ -67,8 +67,17 @@ const std::vector<Setting>& settings_table() {
          "HTTP address: host:port, [ipv6]:port or :port (port 0 = any free port)", false},
         {"SCHEMAGATE_LOCK_TIMEOUT", "lock-timeout", "5m",
          "how long to wait for another runner's migration lock", false},
-        {"SCHEMAGATE_STATEMENT_LOCK_TIMEOUT", "statement-lock-timeout", "",
-         "lock_timeout for migration transactions, so DDL does not queue behind traffic forever",
+        {"SCHEMAGATE_STATEMENT_LOCK_TIMEOUT", "statement-lock-timeout", "3s",
+         "lock_timeout of each migration statement, so DDL never queues traffic behind it for "
+         "long (0 = off); a file that hits it rolls back and is retried",
+         false},
+        {"SCHEMAGATE_LOCK_RETRIES", "lock-retries", "10",
+         "how many times a file that hit the statement lock timeout is retried, with capped "
+         "exponential back-off and jitter, before the run fails naming the blocking session",
+         false},
+        {"SCHEMAGATE_LINT", "lint", "warn",
+         "error | warn | off: what a lint finding in a pending file does (error: stop before "
+         "anything is applied, exit 4; warn: log it)",
          false},
         {"DB_INIT_MAX_RETRIES", "db-init-max-retries", "10",
          "connection attempts before giving up (0 = no limit)", false},
@@ -688,6 +697,18 @@ std::string_view to_string(LogFormat format) {
     return format == LogFormat::kJson ? "json" : "text";
 }
 
+std::string_view to_string(LintMode mode) {
+    switch (mode) {
+        case LintMode::kError:
+            return "error";
+        case LintMode::kOff:
+            return "off";
+        case LintMode::kWarn:
+            break;
+    }
+    return "warn";
+}
+
 const std::vector<Setting>& settings() {
     return settings_table();
 }
@@ -931,7 +952,21 @@ ParseResult parse(const Env& env, Requirements requirements, FileReader read_fil
         c.lock_timeout = *d;
     }
     if (auto d = p.duration("SCHEMAGATE_STATEMENT_LOCK_TIMEOUT")) {
-        c.statement_lock_timeout = *d;
+        if (d->count() == 0) {
+            c.statement_lock_timeout.reset();
+        } else {
+            c.statement_lock_timeout = *d;
+        }
+    }
+    if (auto n = p.count("SCHEMAGATE_LOCK_RETRIES", 0, 1000, "10, or 0 for no retry")) {
+        c.lock_retries = static_cast<int>(*n);
+    }
+    if (auto lint = p.get_trimmed("SCHEMAGATE_LINT")) {
+        if (const auto parsed = parse_lint_mode(*lint)) {
+            c.lint = *parsed;
+        } else {
+            p.problem("SCHEMAGATE_LINT", quote(*lint) + " is not a lint mode; use error, warn or off");
+        }
     }
     if (auto n = p.count("DB_INIT_MAX_RETRIES", 0, INT_MAX, "10, or 0 for no limit")) {
         c.max_retries = static_cast<int>(*n);
@@ -1018,6 +1053,20 @@ std::optional<LogFormat> parse_log_format(std::string_view text) {
     }
     if (lowered == "json") {
         return LogFormat::kJson;
+    }
+    return std::nullopt;
+}
+
+std::optional<LintMode> parse_lint_mode(std::string_view text) {
+    const std::string lowered = to_lower(trim(text));
+    if (lowered == "error") {
+        return LintMode::kError;
+    }
+    if (lowered == "warn" || lowered == "warning") {
+        return LintMode::kWarn;
+    }
+    if (lowered == "off") {
+        return LintMode::kOff;
     }
     return std::nullopt;
 }

@@ -21,9 +21,12 @@ using Millis = std::chrono::milliseconds;
 
 enum class Isolation { kShared, kSchema, kDatabase };
 enum class LogFormat { kText, kJson };
+// SCHEMAGATE_LINT: what a lint finding in a pending file does.
+enum class LintMode { kError, kWarn, kOff };
 
 [[nodiscard]] std::string_view to_string(Isolation isolation);
 [[nodiscard]] std::string_view to_string(LogFormat format);
+[[nodiscard]] std::string_view to_string(LintMode mode);
 
 // Durations are accepted from 0 up to this bound (some settings need at least 1ms).
 inline constexpr Millis kMaxDuration{std::chrono::hours(24 * 7)};
@@ -65,7 +68,9 @@ struct Config {
     std::string listen_host = "0.0.0.0";
     std::uint16_t listen_port = 8080;
     Millis lock_timeout{std::chrono::minutes(5)};
-    std::optional<Millis> statement_lock_timeout;
+    std::optional<Millis> statement_lock_timeout{std::chrono::seconds(3)};  // nullopt = off
+    int lock_retries = 10;  // retries of a file that hit the statement lock timeout
+    LintMode lint = LintMode::kWarn;
     int max_retries = 10;  // 0 = no limit
     Millis initial_delay{100};
     Millis max_delay{30000};
@@ -102,6 +107,9 @@ using FileReader = std::optional<std::string> (*)(const std::filesystem::path&, 
 
 // SCHEMAGATE_LOG_FORMAT's value: "text" or "json", any case, blanks around ignored.
 [[nodiscard]] std::optional<LogFormat> parse_log_format(std::string_view text);
+
+// SCHEMAGATE_LINT's value: "error", "warn" or "off", any case, blanks around ignored.
+[[nodiscard]] std::optional<LintMode> parse_lint_mode(std::string_view text);
 
 // The long flag of a variable: DATABASE_URL -> "database-url",
 // SCHEMAGATE_LOCK_TIMEOUT -> "lock-timeout".

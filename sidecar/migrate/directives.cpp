@@ -121,7 +121,24 @@ std::optional<std::string_view> directive_body(std::string_view comment) {
     return trim_right(trim_left(rest.substr(kPrefix.size())));
 }
 
-void read_directive(std::string_view body, std::size_t line, Directives& out) {
+void read_allow(std::string_view args, std::size_t line, bool whole_file, Directives& out) {
+    std::size_t rule_end = 0;
+    while (rule_end < args.size() && !is_blank(args[rule_end])) {
+        ++rule_end;
+    }
+    const std::string_view rule = args.substr(0, rule_end);
+    const std::string_view reason = trim_left(args.substr(rule_end));
+    if (rule.empty() || reason.empty()) {
+        out.errors.push_back(
+            {line, "\"schemagate:allow\" needs a rule id and the reason, e.g. -- schemagate:allow "
+                   "index-not-concurrent the table is created empty by the previous release"});
+        return;
+    }
+    out.allows.push_back({line, lower(rule), std::string(reason), whole_file});
+}
+
+void read_directive(std::string_view body, std::size_t line, bool after_first_statement,
+                    Directives& out) {
     std::size_t name_end = 0;
     while (name_end < body.size() && !is_blank(body[name_end])) {
         ++name_end;
@@ -133,6 +150,16 @@ void read_directive(std::string_view body, std::size_t line, Directives& out) {
         return;
     }
     const std::string key = lower(name);
+    if (key == "allow") {
+        read_allow(extra, line, !after_first_statement, out);
+        return;
+    }
+    if (after_first_statement) {
+        out.errors.push_back({line, "directive \"schemagate:" + shown(key) +
+                                        "\" is after the first statement; directives "
+                                        "must come before the first statement"});
+        return;
+    }
     if (key == "no-transaction") {
         out.no_transaction = true;
     } else if (key == "no-placeholders") {
@@ -172,14 +199,7 @@ Directives parse_directives(std::string_view sql) {
         if (!body) {
             continue;
         }
-        if (after_first_statement) {
-            out.errors.push_back(
-                {token.line, "directive \"" + shown(trim_right(trim_left(token.text.substr(2)))) +
-                                 "\" is after the first statement; directives "
-                                 "must come before the first statement"});
-            continue;
-        }
-        read_directive(*body, token.line, out);
+        read_directive(*body, token.line, after_first_statement, out);
     }
     return out;
 }

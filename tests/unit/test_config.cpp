@@ -88,7 +88,9 @@ TEST_CASE("defaults with only the service set") {
     CHECK(c.listen_host == "0.0.0.0");
     CHECK(c.listen_port == 8080);
     CHECK(c.lock_timeout == 5min);
-    CHECK_FALSE(c.statement_lock_timeout.has_value());
+    CHECK(c.statement_lock_timeout == std::optional<sg::config::Millis>(3s));
+    CHECK(c.lock_retries == 10);
+    CHECK(c.lint == sg::config::LintMode::kWarn);
     CHECK(c.max_retries == 10);
     CHECK(c.initial_delay == 100ms);
     CHECK(c.max_delay == 30s);
@@ -116,6 +118,8 @@ TEST_CASE("the settings table covers the documented variables, each with its fla
         "SCHEMAGATE_LISTEN",
         "SCHEMAGATE_LOCK_TIMEOUT",
         "SCHEMAGATE_STATEMENT_LOCK_TIMEOUT",
+        "SCHEMAGATE_LOCK_RETRIES",
+        "SCHEMAGATE_LINT",
         "DB_INIT_MAX_RETRIES",
         "DB_INIT_INITIAL_DELAY",
         "DB_INIT_MAX_DELAY",
@@ -514,6 +518,19 @@ TEST_CASE("parse_duration accepts the documented forms") {
     }
 }
 
+TEST_CASE("SCHEMAGATE_LINT and SCHEMAGATE_LOCK_RETRIES") {
+    CHECK(ok({{"SCHEMAGATE_SERVICE", "s"}, {"SCHEMAGATE_LINT", " Error "}}).lint ==
+          sg::config::LintMode::kError);
+    CHECK(ok({{"SCHEMAGATE_SERVICE", "s"}, {"SCHEMAGATE_LINT", "off"}}).lint ==
+          sg::config::LintMode::kOff);
+    CHECK(one({{"SCHEMAGATE_LINT", "strict"}}).line() ==
+          "SCHEMAGATE_LINT: \"strict\" is not a lint mode; use error, warn or off");
+    CHECK(ok({{"SCHEMAGATE_SERVICE", "s"}, {"SCHEMAGATE_LOCK_RETRIES", "0"}}).lock_retries == 0);
+    const auto bad = one({{"SCHEMAGATE_LOCK_RETRIES", "many"}});
+    CHECK(bad.variable == "SCHEMAGATE_LOCK_RETRIES");
+    CHECK(has(bad.message, "10, or 0 for no retry"));
+}
+
 TEST_CASE("every duration setting reports the accepted form") {
     const std::vector<std::string> variables = {
         "SCHEMAGATE_LOCK_TIMEOUT",
@@ -549,6 +566,8 @@ TEST_CASE("durations are read, and zero only where it makes sense") {
                          {"SCHEMAGATE_HTTP_IDLE_TIMEOUT", "750ms"}});
     CHECK(c.lock_timeout == 0ms);
     CHECK(c.statement_lock_timeout == std::optional<sg::config::Millis>(2s));
+    CHECK_FALSE(ok({{"SCHEMAGATE_SERVICE", "s"}, {"SCHEMAGATE_STATEMENT_LOCK_TIMEOUT", "0"}})
+                    .statement_lock_timeout.has_value());
     CHECK(c.initial_delay == 500ms);
     CHECK(c.max_delay == 1min);
     CHECK(c.connect_timeout == 2500ms);

@@ -72,7 +72,7 @@ TEST_CASE("an unknown directive is an error with its line and a suggestion") {
     REQUIRE(far.errors.size() == 1);
     CHECK(far.errors[0].line == 3);
     CHECK(far.errors[0].message ==
-          "unknown directive \"schemagate:repeatable\"; known: no-transaction, no-placeholders");
+          "unknown directive \"schemagate:repeatable\"; known: no-transaction, no-placeholders, allow");
 }
 
 TEST_CASE("an empty directive and text after a directive are errors") {
@@ -80,7 +80,7 @@ TEST_CASE("an empty directive and text after a directive are errors") {
     REQUIRE(empty.errors.size() == 1);
     CHECK(empty.errors[0].line == 1);
     CHECK(empty.errors[0].message ==
-          "empty directive \"schemagate:\"; known: no-transaction, no-placeholders");
+          "empty directive \"schemagate:\"; known: no-transaction, no-placeholders, allow");
 
     const Directives extra = parse_directives("-- schemagate:no-transaction because CIC\n");
     CHECK(extra.no_transaction);
@@ -120,4 +120,34 @@ TEST_CASE("an empty statement before a directive does not make it misplaced") {
     const Directives d = parse_directives(";\n-- schemagate:no-transaction\nVACUUM;");
     CHECK(d.no_transaction);
     CHECK(d.errors.empty());
+}
+
+TEST_CASE("allow directives: file-wide before the first statement, per statement after it") {
+    const Directives d = parse_directives(
+        "-- schemagate:allow drop-column the column has been unused since release 12\n"
+        "ALTER TABLE t DROP COLUMN c;\n"
+        "-- SchemaGate:Allow Index-Not-Concurrent   the table is tiny\n"
+        "CREATE INDEX ON t (x);\n");
+    CHECK(d.errors.empty());
+    REQUIRE(d.allows.size() == 2);
+    CHECK(d.allows[0].line == 1);
+    CHECK(d.allows[0].rule == "drop-column");
+    CHECK(d.allows[0].reason == "the column has been unused since release 12");
+    CHECK(d.allows[0].whole_file);
+    CHECK(d.allows[1].line == 3);
+    CHECK(d.allows[1].rule == "index-not-concurrent");
+    CHECK(d.allows[1].reason == "the table is tiny");
+    CHECK_FALSE(d.allows[1].whole_file);
+}
+
+TEST_CASE("an allow directive needs a rule id and a reason") {
+    for (const char* text : {"-- schemagate:allow\nSELECT 1;", "-- schemagate:allow truncate\n"
+                                                               "SELECT 1;",
+                             "SELECT 1;\n-- schemagate:allow   truncate   \nSELECT 2;"}) {
+        CAPTURE(text);
+        const Directives d = parse_directives(text);
+        CHECK(d.allows.empty());
+        REQUIRE(d.errors.size() == 1);
+        CHECK(d.errors[0].message.find("needs a rule id and the reason") != std::string::npos);
+    }
 }
