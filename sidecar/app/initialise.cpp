@@ -7,6 +7,7 @@
 
 #include "sidecar/cli/cli.hpp"
 #include "sidecar/db/dsn.hpp"
+#include "sidecar/lint/plan_lint.hpp"
 #include "sidecar/migrate/lint.hpp"
 #include "sidecar/provision/provision.hpp"
 
@@ -160,10 +161,23 @@ migrate::EngineOptions engine_options(const config::Config& config) {
     o.lock_conninfo = service_conninfo(config);
     o.lock_timeout = config.lock_timeout;
     o.statement_lock_timeout = config.statement_lock_timeout;
+    o.lock_retries = config.lock_retries;
     for (const auto& [name, value] : config.placeholders) {
         o.extra_placeholders[name] = value;
     }
     return o;
+}
+
+migrate::Placeholders placeholders_for(const config::Config& config, const std::string& database) {
+    migrate::Placeholders placeholders;
+    for (const auto& [name, value] : config.placeholders) {
+        placeholders[name] = value;
+    }
+    placeholders["service"] = config.service;
+    placeholders["schema"] = config.schema;
+    placeholders["role"] = config.role;
+    placeholders["database"] = database;
+    return placeholders;
 }
 
 Files load_files(const config::Config& config, const std::string& database_for_placeholders) {
@@ -175,18 +189,41 @@ Files load_files(const config::Config& config, const std::string& database_for_p
     if (files.set.directory_missing) {
         return files;
     }
-    migrate::Placeholders placeholders;
-    for (const auto& [name, value] : config.placeholders) {
-        placeholders[name] = value;
-    }
-    placeholders["service"] = config.service;
-    placeholders["schema"] = config.schema;
-    placeholders["role"] = config.role;
-    placeholders["database"] = database_for_placeholders;
+    const migrate::Placeholders placeholders = placeholders_for(config, database_for_placeholders);
     for (const auto& p : migrate::lint(files.set, placeholders)) {
         files.problems.push_back(p.line());
     }
     return files;
+}
+
+std::optional<std::string> lint_before_apply(const config::Config& config,
+                                             const migrate::MigrationSet& files,
+                                             const migrate::Plan& plan,
+                                             const migrate::Placeholders& placeholders) {
+    if (config.lint == config::LintMode::kOff) {
+        return std::nullopt;
+    }
+    const lint::PlanLint report = lint::lint_plan(files, plan, placeholders, config.schema);
+    for (const auto& problem : report.problems) {
+        spdlog::warn("lint: {}", problem);
+    }
+    const auto active = report.active();
+    if (config.lint == config::LintMode::kError && !active.empty()) {
+        for (const auto* f : active) {
+            spdlog::error("lint: {}", f->text());
+        }
+        return active.front()->text() + (active.size() > 1
+                                              ? " (" + std::to_string(active.size() - 1) +
+                                                    " more finding(s) logged above)"
+                                              : std::string()) +
+               "; nothing was applied: change the file as the finding says, or silence it "
+               "with -- schemagate:allow " +
+               active.front()->rule + " <reason> (or set SCHEMAGATE_LINT=warn)";
+    }
+    for (const auto* f : active) {
+        spdlog::warn("lint: {}", f->text());
+    }
+    return std::nullopt;
 }
 
 Initialiser::Initialiser(const config::Config& config, State& state, wait::Stop& stop)
@@ -331,6 +368,10 @@ InitOutcome Initialiser::run_once(Files files) {
                     s.pending = std::max(0, s.pending - 1);
                 }
             });
+        };
+        events.before_apply = [this, &files](const migrate::Plan& plan,
+                                             const migrate::Placeholders& placeholders) {
+            return lint_before_apply(config_, files.set, plan, placeholders);
         };
         migrate::Engine engine(*connection_, files.set, engine_options(config_), stop_,
                                std::move(events));

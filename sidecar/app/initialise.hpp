@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "sidecar/app/status.hpp"
@@ -53,6 +54,17 @@ struct Files {
 };
 [[nodiscard]] Files load_files(const config::Config& config,
                                const std::string& database_for_placeholders);
+
+// The placeholders files are sent with (settings, service, schema, role, database).
+[[nodiscard]] migrate::Placeholders placeholders_for(const config::Config& config,
+                                                     const std::string& database);
+
+// SCHEMAGATE_LINT over the pending files of `plan`: logs each finding (warn), or returns the
+// one line that stops the run before anything is applied (error). Nothing for `off`.
+[[nodiscard]] std::optional<std::string> lint_before_apply(const config::Config& config,
+                                                           const migrate::MigrationSet& files,
+                                                           const migrate::Plan& plan,
+                                                           const migrate::Placeholders& placeholders);
 
 class Initialiser {
   public:

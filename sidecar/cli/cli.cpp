@@ -21,6 +21,7 @@
 #include "sidecar/config/config.hpp"
 #include "sidecar/db/dsn.hpp"
 #include "sidecar/http/client.hpp"
+#include "sidecar/lint/plan_lint.hpp"
 #include "sidecar/log/log.hpp"
 #include "sidecar/version.hpp"
 #include "sidecar/wait/stop.hpp"
@@ -266,6 +267,38 @@ int cmd_migrate(const config::Config& config) {
     return app::exit_code_for(outcome.result);
 }
 
+// Prints the lint findings of the pending files (silenced ones with their reasons); true when
+// SCHEMAGATE_LINT=error makes them fatal.
+bool report_lint(const config::Config& config, const migrate::MigrationSet& files,
+                 const migrate::Plan& plan, const std::string& database) {
+    if (config.lint == config::LintMode::kOff) {
+        return false;
+    }
+    const lint::PlanLint report =
+        lint::lint_plan(files, plan, app::placeholders_for(config, database), config.schema);
+    const bool fatal = config.lint == config::LintMode::kError;
+    for (const auto& problem : report.problems) {
+        std::fprintf(stderr, "schemagate: warning: %s\n", problem.c_str());
+    }
+    for (const auto& file : report.files) {
+        for (const auto& st : file.statements) {
+            for (const auto& f : st.findings) {
+                std::fprintf(stderr, "schemagate: %s: %s\n",
+                             f.allowed ? "allowed" : (fatal ? "error" : "warning"),
+                             f.text().c_str());
+            }
+        }
+    }
+    const auto active = report.active();
+    if (!active.empty()) {
+        std::fprintf(stderr,
+                     "schemagate: %zu lint finding(s) in pending files%s; change the files as "
+                     "each says, or silence one with -- schemagate:allow <rule> <reason>\n",
+                     active.size(), fatal ? " (SCHEMAGATE_LINT=error)" : "");
+    }
+    return fatal && !active.empty();
+}
+
 int cmd_validate(const config::Config& config, bool offline) {
     const app::Files files =
         app::load_files(config, db::database_name(config.database_url.reveal()));
@@ -281,6 +314,10 @@ int cmd_validate(const config::Config& config, bool offline) {
     const std::size_t count =
         s.versioned.size() + s.repeatable.size() + s.undo.size() + s.seed.size() + s.verify.size();
     if (offline) {
+        if (report_lint(config, s, migrate::make_plan(s, {}),
+                        db::database_name(config.database_url.reveal()))) {
+            return kExitInvalid;
+        }
         std::printf("ok: %zu file(s) valid in %s\n", count, config.migrations.c_str());
         return kExitOk;
     }
@@ -306,6 +343,9 @@ int cmd_validate(const config::Config& config, bool offline) {
         std::fprintf(stderr,
                      "schemagate: %zu drifted file(s); restore them or run `schemagate repair`\n",
                      plan.drift.size());
+        return kExitInvalid;
+    }
+    if (report_lint(config, s, plan, session.facts.database)) {
         return kExitInvalid;
     }
     std::printf("ok: %zu file(s) valid; %d applied, %d pending, checksums match\n", count,

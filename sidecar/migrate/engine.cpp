@@ -6,6 +6,7 @@
 
 #include "sidecar/migrate/lock.hpp"
 #include "sidecar/migrate/sql_lexer.hpp"
+#include "sidecar/wait/backoff.hpp"
 
 namespace sg::migrate {
 
@@ -220,7 +221,8 @@ std::string Engine::insert_history_sql(const Migration& m, const std::string& ty
            (error.empty() ? std::string("NULL") : conn_.literal(error)) + " FROM " + table_;
 }
 
-Engine::Applied Engine::apply_transactional(const Migration& m, const Prepared& p, bool retry) {
+Engine::Applied Engine::apply_transactional(const Migration& m, const Prepared& p,
+                                            bool record_failure) {
     const std::string type = to_string(m.type);
     // One simple-query message: the file and its history row commit together or not at all.
     std::string message;
@@ -242,14 +244,16 @@ Engine::Applied Engine::apply_transactional(const Migration& m, const Prepared& 
             return {false, "stopped"};
         }
         const std::string why = describe_error(e, offset, count_lines(p.text));
-        if (m.type != MigrationType::kUndo) {
+        const bool lock_timeout = e.sqlstate == "55P03";
+        if (m.type != MigrationType::kUndo && (record_failure || !lock_timeout)) {
             // Recorded so `status` and /health show it; the next run retries the file.
             conn_.exec(insert_history_sql(m, type, false, "0", why, std::nullopt));
         }
-        (void)retry;
-        return {false, m.script + " " + why + hint_for(e) +
-                           "; nothing of this file was applied (its transaction rolled back); fix "
-                           "the file and run again"};
+        return {false,
+                m.script + ": " + why + hint_for(e) +
+                    "; nothing of this file was applied (its transaction rolled back); fix "
+                    "the file and run again",
+                lock_timeout, 0};
     }
 }
 
@@ -367,7 +371,7 @@ Engine::Applied Engine::apply_statements(const Migration& m, const Prepared& p, 
                 }
             }
             std::string message = m.script;
-            message.append(" ").append(why).append(hint_for(e)).append(left_over);
+            message.append(": ").append(why).append(hint_for(e)).append(left_over);
             message.append("; it runs outside a transaction, so ");
             if (i == 0) {
                 message.append("nothing was applied");
@@ -378,7 +382,7 @@ Engine::Applied Engine::apply_statements(const Migration& m, const Prepared& p, 
             }
             message.append("; fix the file and run again: it resumes at statement ")
                 .append(std::to_string(i + 1));
-            return {false, message};
+            return {false, message, e.sqlstate == "55P03", i};
         }
         if (options_.statement_lock_timeout) {
             conn_.exec("RESET lock_timeout");
@@ -399,6 +403,67 @@ Engine::Applied Engine::apply_statements(const Migration& m, const Prepared& p, 
                conn_.literal(m.checksum) + ", execution_ms = execution_ms + " +
                std::to_string(since(start).count()) + " WHERE rank = " + rank);
     return {true, ""};
+}
+
+Engine::Applied Engine::apply_with_lock_retries(const Migration& m, const Prepared& p,
+                                                int resume_at) {
+    wait::Backoff backoff({options_.lock_retry_initial, milliseconds(30000),
+                           options_.lock_retries + 1});
+    for (int attempt = 1;; ++attempt) {
+        const bool last = attempt > options_.lock_retries;
+        Applied applied = p.no_transaction ? apply_statements(m, p, resume_at)
+                                           : apply_transactional(m, p, last);
+        if (applied.ok || !applied.lock_timeout || !options_.statement_lock_timeout) {
+            return applied;
+        }
+        const std::string blockers = describe_blockers();
+        if (last) {
+            if (!p.no_transaction) {
+                applied.message = m.script + ": a lock was not granted within " +
+                                  "SCHEMAGATE_STATEMENT_LOCK_TIMEOUT (" +
+                                  std::to_string(options_.statement_lock_timeout->count()) +
+                                  " ms) in " + std::to_string(attempt) + " attempt(s); " +
+                                  (blockers.empty() ? "no other open transaction was seen"
+                                                    : "oldest open transactions: " + blockers) +
+                                  "; nothing of this file was applied: end the blocking session "
+                                  "or run when it has finished, or raise "
+                                  "SCHEMAGATE_LOCK_RETRIES or SCHEMAGATE_STATEMENT_LOCK_TIMEOUT";
+            }
+            if (p.no_transaction && !blockers.empty()) {
+                applied.message += "; oldest open transactions: " + blockers;
+            }
+            return applied;
+        }
+        resume_at = applied.done;
+        const milliseconds delay = backoff.next_delay();
+        spdlog::warn(
+            "lock wait timed out; trying the file again file={} attempt={} of={} delay_ms={} "
+            "lock_timeout_ms={} blockers=\"{}\"",
+            m.script, attempt + 1, options_.lock_retries + 1, delay.count(),
+            options_.statement_lock_timeout->count(), blockers);
+        if (events_.lock_retry) {
+            events_.lock_retry(m, attempt + 1);
+        }
+        if (!stop_.sleep_for(delay)) {
+            return {false, "stopped", false, applied.done};
+        }
+    }
+}
+
+std::string Engine::describe_blockers() {
+    const auto rows = conn_.query(
+        "SELECT pid, coalesce(nullif(application_name, ''), '-'), state, "
+        "extract(epoch FROM now() - xact_start)::integer, "
+        "left(regexp_replace(query, '\\s+', ' ', 'g'), 100) FROM pg_stat_activity "
+        "WHERE pid <> pg_backend_pid() AND datname = current_database() AND xact_start IS NOT "
+        "NULL AND backend_type = 'client backend' ORDER BY xact_start LIMIT 3");
+    std::string out;
+    for (const auto& r : rows) {
+        out += (out.empty() ? "" : "; ") + std::string("pid ") + r[0].value_or("?") +
+               " application \"" + r[1].value_or("-") + "\" " + r[2].value_or("?") +
+               " in a transaction for " + r[3].value_or("?") + "s: " + r[4].value_or("");
+    }
+    return out;
 }
 
 std::string Engine::invalid_indexes() {
@@ -436,8 +501,7 @@ Outcome Engine::apply_plan(const Plan& plan, Outcome outcome) {
         }
         const auto& p = std::get<Prepared>(prepared);
         const auto start = Clock::now();
-        const Applied applied = p.no_transaction ? apply_statements(m, p, step.resume_at)
-                                                 : apply_transactional(m, p, step.retry);
+        const Applied applied = apply_with_lock_retries(m, p, step.resume_at);
         if (!applied.ok) {
             outcome.result = applied.message == "stopped" ? Result::kStopped : Result::kFailed;
             outcome.message = applied.message == "stopped"
@@ -581,6 +645,15 @@ Outcome Engine::migrate_unguarded() {
     if (!plan.drift.empty()) {
         return drift_outcome(plan);
     }
+    if (plan.has_work() && events_.before_apply) {
+        if (auto refused = events_.before_apply(plan, placeholders_)) {
+            Outcome o;
+            o.result = Result::kInvalid;
+            o.message = std::move(*refused);
+            o.elapsed = since(start);
+            return o;
+        }
+    }
     if (plan.has_work()) {
         // Lock only when there is work: restarts with nothing to do never wait for a peer.
         std::unique_ptr<db::Connection> lock_conn;
@@ -708,7 +781,7 @@ Outcome Engine::undo(const std::optional<Version>& to) {
         const auto& p = std::get<Prepared>(prepared);
         const auto step_start = Clock::now();
         const Applied applied =
-            p.no_transaction ? apply_statements(*u, p, 0) : apply_transactional(*u, p, false);
+            p.no_transaction ? apply_statements(*u, p, 0) : apply_transactional(*u, p, true);
         if (!applied.ok) {
             outcome.result = applied.message == "stopped" ? Result::kStopped : Result::kFailed;
             outcome.message = applied.message == "stopped"

@@ -25,6 +25,8 @@ struct EngineOptions {
     std::string lock_conninfo;  // where the dedicated lock connection goes (the same server)
     std::chrono::milliseconds lock_timeout{std::chrono::minutes(5)};
     std::optional<std::chrono::milliseconds> statement_lock_timeout;
+    int lock_retries = 10;  // tries again of a file that hit the statement lock timeout
+    std::chrono::milliseconds lock_retry_initial{500};  // first back-off delay (then doubled)
     Placeholders extra_placeholders;  // SCHEMAGATE_PLACEHOLDER_*
 };
 
@@ -34,6 +36,11 @@ struct EngineEvents {
     std::function<void(Stage)> stage;
     std::function<void(const Plan&)> planned;  // after reading history (numbers for /health)
     std::function<void(const Migration&, std::chrono::milliseconds)> applied;
+    // When there is work, before the lock is taken: a message stops the run (kInvalid) before
+    // anything is applied. The placeholders are those the files are sent with.
+    std::function<std::optional<std::string>(const Plan&, const Placeholders&)> before_apply;
+    // A file hit the statement lock timeout and is tried again (attempt 2, 3, ...).
+    std::function<void(const Migration&, int attempt)> lock_retry;
 };
 
 enum class Result {
@@ -84,8 +91,15 @@ class Engine {
     struct Applied {
         bool ok = false;
         std::string message;
+        bool lock_timeout = false;  // failed with lock_not_available (55P03)
+        int done = 0;               // no-transaction files: statements completed
     };
-    Applied apply_transactional(const Migration& m, const Prepared& p, bool retry);
+    // `record_failure` false: a failure leaves no history row (the file is tried again).
+    Applied apply_transactional(const Migration& m, const Prepared& p, bool record_failure);
+    // Applies the file, trying again with back-off while a statement hits the lock timeout.
+    Applied apply_with_lock_retries(const Migration& m, const Prepared& p, int resume_at);
+    // The oldest open transactions of other sessions of this database: who likely blocks us.
+    std::string describe_blockers();
     Applied apply_statements(const Migration& m, const Prepared& p, int resume_at);
     Outcome verify();
     Outcome apply_plan(const Plan& plan, Outcome outcome);
