@@ -212,10 +212,10 @@ std::optional<std::string> lint_before_apply(const config::Config& config,
         for (const auto* f : active) {
             spdlog::error("lint: {}", f->text());
         }
-        return active.front()->text() + (active.size() > 1
-                                              ? " (" + std::to_string(active.size() - 1) +
-                                                    " more finding(s) logged above)"
-                                              : std::string()) +
+        return active.front()->text() +
+               (active.size() > 1
+                    ? " (" + std::to_string(active.size() - 1) + " more finding(s) logged above)"
+                    : std::string()) +
                "; nothing was applied: change the file as the finding says, or silence it "
                "with -- schemagate:allow " +
                active.front()->rule + " <reason> (or set SCHEMAGATE_LINT=warn)";

@@ -61,10 +61,9 @@ struct Files {
 
 // SCHEMAGATE_LINT over the pending files of `plan`: logs each finding (warn), or returns the
 // one line that stops the run before anything is applied (error). Nothing for `off`.
-[[nodiscard]] std::optional<std::string> lint_before_apply(const config::Config& config,
-                                                           const migrate::MigrationSet& files,
-                                                           const migrate::Plan& plan,
-                                                           const migrate::Placeholders& placeholders);
+[[nodiscard]] std::optional<std::string> lint_before_apply(
+    const config::Config& config, const migrate::MigrationSet& files, const migrate::Plan& plan,
+    const migrate::Placeholders& placeholders);
 
 class Initialiser {
   public:

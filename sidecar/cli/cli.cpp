@@ -18,6 +18,7 @@
 
 #include "sidecar/app/daemon.hpp"
 #include "sidecar/app/initialise.hpp"
+#include "sidecar/cli/plan_output.hpp"
 #include "sidecar/config/config.hpp"
 #include "sidecar/db/dsn.hpp"
 #include "sidecar/http/client.hpp"
@@ -353,6 +354,54 @@ int cmd_validate(const config::Config& config, bool offline) {
     return kExitOk;
 }
 
+int cmd_plan(const config::Config& config, bool json, bool offline) {
+    const app::Files files =
+        app::load_files(config, db::database_name(config.database_url.reveal()));
+    for (const auto& p : files.problems) {
+        std::fprintf(stderr, "schemagate: %s\n", p.c_str());
+    }
+    if (!files.problems.empty()) {
+        return files.set.directory_missing ? kExitUsage : kExitInvalid;
+    }
+    const auto& s = files.set;
+    migrate::Plan plan;
+    migrate::Placeholders placeholders;
+    std::string source = "offline: every file counts as pending";
+    wait::Stop stop;
+    const SignalStop signals(stop);
+    Session session;
+    if (offline) {
+        plan = migrate::make_plan(s, {});
+        placeholders =
+            app::placeholders_for(config, db::database_name(config.database_url.reveal()));
+    } else {
+        if (const int code = open_session(config, s, stop, session); code >= 0) {
+            return code;
+        }
+        plan = migrate::make_plan(s, session.engine->history());
+        placeholders = session.engine->placeholders();
+        source = "against the history of " + session.facts.database + ", schema " + config.schema;
+        if (!plan.drift.empty()) {
+            std::fprintf(stderr,
+                         "schemagate: %s changed after it was applied: the next migrate stops "
+                         "there; restore it or run `schemagate repair`\n",
+                         plan.drift.front().migration->script.c_str());
+            return kExitInvalid;
+        }
+    }
+    const lint::PlanLint report = lint::lint_plan(s, plan, placeholders, config.schema);
+    const std::string out =
+        json ? plan_json(report, config.schema, source) : plan_text(report, config.schema, source);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    const bool refused = config.lint == config::LintMode::kError && !report.active().empty();
+    if (refused) {
+        std::fprintf(stderr,
+                     "schemagate: SCHEMAGATE_LINT=error: the next migrate refuses to apply "
+                     "these files (exit 4)\n");
+    }
+    return refused ? kExitInvalid : kExitOk;
+}
+
 int cmd_status(const config::Config& config, bool json) {
     const app::Files files =
         app::load_files(config, db::database_name(config.database_url.reveal()));
@@ -582,6 +631,12 @@ int main(int argc, char** argv) {
         "validate", "lint the directory; online also compare checksums with history");
     bool offline = false;
     validate->add_flag("--offline", offline, "do not connect; check the files only");
+    auto* plan = app.add_subcommand(
+        "plan", "dry run: what the next migrate applies, the locks it takes, lint findings");
+    bool plan_json_out = false;
+    bool plan_offline = false;
+    plan->add_flag("--json", plan_json_out, "machine-readable output");
+    plan->add_flag("--offline", plan_offline, "do not connect; every file counts as pending");
     auto* create = app.add_subcommand("new", "create the next V<n>__<description>.sql");
     std::string description;
     create->add_option("description", description, "what the migration does")->required();
@@ -598,7 +653,7 @@ int main(int argc, char** argv) {
         "--url", url, "default /readyz on SCHEMAGATE_LISTEN (a wildcard address on loopback)");
     auto* version =
         app.add_subcommand("version", "version, git revision, libpq and server compatibility");
-    for (auto* sub : {run, migrate, status, validate, create, undo, repair}) {
+    for (auto* sub : {run, migrate, status, validate, plan, create, undo, repair}) {
         flags.add_to(sub);
     }
 
@@ -640,7 +695,8 @@ int main(int argc, char** argv) {
         if (healthcheck->parsed()) {
             return cmd_healthcheck(url);
         }
-        const bool needs_service = !(validate->parsed() && offline) && !create->parsed();
+        const bool needs_service = !(validate->parsed() && offline) &&
+                                   !(plan->parsed() && plan_offline) && !create->parsed();
         const auto config = load_config(flags, needs_service);
         if (!config) {
             return kExitUsage;
@@ -656,6 +712,9 @@ int main(int argc, char** argv) {
         }
         if (validate->parsed()) {
             return cmd_validate(*config, offline);
+        }
+        if (plan->parsed()) {
+            return cmd_plan(*config, plan_json_out, plan_offline);
         }
         if (create->parsed()) {
             return cmd_new(*config, description);

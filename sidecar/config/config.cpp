@@ -965,7 +965,8 @@ ParseResult parse(const Env& env, Requirements requirements, FileReader read_fil
         if (const auto parsed = parse_lint_mode(*lint)) {
             c.lint = *parsed;
         } else {
-            p.problem("SCHEMAGATE_LINT", quote(*lint) + " is not a lint mode; use error, warn or off");
+            p.problem("SCHEMAGATE_LINT",
+                      quote(*lint) + " is not a lint mode; use error, warn or off");
         }
     }
     if (auto n = p.count("DB_INIT_MAX_RETRIES", 0, INT_MAX, "10, or 0 for no limit")) {

@@ -12,8 +12,9 @@
 namespace sg::lint {
 
 struct PlanLint {
-    std::vector<FileReport> files;      // pending files, in the order they are applied
-    std::vector<std::string> problems;  // allow directives naming no rule ("V3__x.sql: line 2: ...")
+    std::vector<FileReport> files;  // pending files, in the order they are applied
+    std::vector<std::string>
+        problems;  // allow directives naming no rule ("V3__x.sql: line 2: ...")
     [[nodiscard]] std::vector<const Finding*> active() const;  // findings not silenced
     [[nodiscard]] std::size_t silenced() const;
 };

@@ -51,8 +51,7 @@ const std::vector<Rule>& rules() {
          "are binary-compatible, such as varchar to text)",
          "add a column of the new type, backfill it in batches, switch the code to it, then drop "
          "the old one"},
-        {"set-not-null", Severity::kError,
-         "scans the whole table under an ACCESS EXCLUSIVE lock",
+        {"set-not-null", Severity::kError, "scans the whole table under an ACCESS EXCLUSIVE lock",
          "first ADD CONSTRAINT ... CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT it in "
          "a later file, then SET NOT NULL (PostgreSQL 12+ then skips the scan)"},
         {"add-column-volatile-default", Severity::kError,
@@ -73,8 +72,7 @@ const std::vector<Rule>& rules() {
          "holds an explicit lock (ACCESS EXCLUSIVE unless a mode is given) until the file "
          "commits",
          "let each statement take the lock it needs, for as short a time as it can"},
-        {"truncate", Severity::kWarning,
-         "deletes every row, under an ACCESS EXCLUSIVE lock",
+        {"truncate", Severity::kWarning, "deletes every row, under an ACCESS EXCLUSIVE lock",
          "if the data must go, DELETE in batches; if losing it is intended, allow the rule with "
          "the reason"},
         {"refresh-not-concurrent", Severity::kError,
@@ -151,8 +149,8 @@ void Linter::check(const StatementReport& st, Context& ctx, std::vector<Finding>
         finding.script = ctx.migration->script;
         finding.line = st.line;
         finding.relation = relation;
-        finding.message = std::move(what) + ": " + std::string(r->effect) + "; " +
-                          std::string(r->safe);
+        finding.message =
+            std::move(what) + ": " + std::string(r->effect) + "; " + std::string(r->safe);
         out.push_back(std::move(finding));
     };
     const auto existing_targets = [&] {
@@ -253,7 +251,8 @@ void Linter::check(const StatementReport& st, Context& ctx, std::vector<Finding>
                             "RENAME COLUMN " + a.column + " of " + table + " to " + a.new_name);
                         break;
                     case Action::kRenameTable:
-                        add("rename-table", table, "RENAME of table " + table + " to " + a.new_name);
+                        add("rename-table", table,
+                            "RENAME of table " + table + " to " + a.new_name);
                         break;
                     case Action::kOther:
                         break;
@@ -404,8 +403,8 @@ FileReport Linter::add(const migrate::Migration& m, std::string_view text, bool 
             check(sr, ctx, sr.findings);
             for (auto& finding : sr.findings) {
                 for (const auto& allow : directives.allows) {
-                    const bool applies = allow.whole_file || (allow.line > previous_end &&
-                                                              allow.line < st.line);
+                    const bool applies =
+                        allow.whole_file || (allow.line > previous_end && allow.line < st.line);
                     if (applies && allow.rule == finding.rule) {
                         finding.allowed = allow.reason;
                     }

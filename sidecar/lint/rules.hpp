@@ -40,8 +40,8 @@ struct Finding {
     Severity severity = Severity::kError;
     std::string script;
     std::size_t line = 0;
-    std::string relation;  // schema.name
-    std::string message;   // what the statement does, its effect and the safe way
+    std::string relation;                // schema.name
+    std::string message;                 // what the statement does, its effect and the safe way
     std::optional<std::string> allowed;  // the reason of the allow directive that silenced it
     // "V3__index.sql:4: index-not-concurrent: CREATE INDEX on public.orders ..."
     [[nodiscard]] std::string text() const;
@@ -85,8 +85,8 @@ class Linter {
     }
 
     std::string schema_;
-    std::set<std::string> new_tables_;                 // created by pending files so far
-    std::map<std::string, std::string> index_table_;   // index -> its table (qualified)
+    std::set<std::string> new_tables_;                // created by pending files so far
+    std::map<std::string, std::string> index_table_;  // index -> its table (qualified)
     std::set<std::pair<std::string, std::string>> not_null_checked_;  // (table, column) validated
     // CHECK (col IS NOT NULL) NOT VALID by constraint name -> (table, column)
     std::map<std::string, std::pair<std::string, std::string>> unvalidated_checks_;

@@ -174,10 +174,9 @@ class Cursor {
     }
     // Whether any bare word of the rest (at any depth) is `w`.
     [[nodiscard]] bool contains_word(std::string_view w) const {
-        return std::any_of(tokens_.begin() + static_cast<std::ptrdiff_t>(pos_), tokens_.end(),
-                           [&](const Token& t) {
-                               return t.kind == TokenKind::kWord && upper(t.text) == w;
-                           });
+        return std::any_of(
+            tokens_.begin() + static_cast<std::ptrdiff_t>(pos_), tokens_.end(),
+            [&](const Token& t) { return t.kind == TokenKind::kWord && upper(t.text) == w; });
     }
     [[nodiscard]] const std::vector<Token>& tokens() const { return tokens_; }
     [[nodiscard]] std::size_t position() const { return pos_; }
@@ -241,7 +240,8 @@ std::string volatile_part(Cursor c) {
             w == "PRIMARY" || w == "UNIQUE" || w == "COLLATE") {
             in_default = false;
         }
-        if (in_default && c.at().kind == TokenKind::kWord && c.at(1).kind == TokenKind::kOpenParen) {
+        if (in_default && c.at().kind == TokenKind::kWord &&
+            c.at(1).kind == TokenKind::kOpenParen) {
             const std::string fn = lower(c.at().text);
             if (std::find(kVolatileFunctions.begin(), kVolatileFunctions.end(), fn) !=
                 kVolatileFunctions.end()) {
@@ -545,10 +545,10 @@ void analyse_vacuum(Cursor& c, StatementFacts& f) {
             const auto options = c.group();
             for (std::size_t i = 0; i < options.size(); ++i) {
                 if (options[i].kind == TokenKind::kWord && upper(options[i].text) == "FULL") {
-                    const bool off = i + 1 < options.size() &&
-                                     (upper(options[i + 1].text) == "FALSE" ||
-                                      upper(options[i + 1].text) == "OFF" ||
-                                      options[i + 1].text == "0");
+                    const bool off =
+                        i + 1 < options.size() &&
+                        (upper(options[i + 1].text) == "FALSE" ||
+                         upper(options[i + 1].text) == "OFF" || options[i + 1].text == "0");
                     full = full || !off;
                 }
             }

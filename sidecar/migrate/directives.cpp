@@ -130,8 +130,9 @@ void read_allow(std::string_view args, std::size_t line, bool whole_file, Direct
     const std::string_view reason = trim_left(args.substr(rule_end));
     if (rule.empty() || reason.empty()) {
         out.errors.push_back(
-            {line, "\"schemagate:allow\" needs a rule id and the reason, e.g. -- schemagate:allow "
-                   "index-not-concurrent the table is created empty by the previous release"});
+            {line,
+             "\"schemagate:allow\" needs a rule id and the reason, e.g. -- schemagate:allow "
+             "index-not-concurrent the table is created empty by the previous release"});
         return;
     }
     out.allows.push_back({line, lower(rule), std::string(reason), whole_file});

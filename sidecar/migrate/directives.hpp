@@ -37,9 +37,9 @@ struct Directives {
 
 // Reads `-- schemagate:<name>` comments (prefix and name case-insensitive, spaces allowed after
 // "--" and after ':') among the comments and blank lines that open the file. Unknown or empty
-// names, text after the name, and directives after the first statement (but `allow`) are errors. A UTF-8
-// byte-order mark and CRLF line endings are tolerated. Text the lexer cannot read (an unterminated
-// quote) ends the search without an error: split_statements reports it.
+// names, text after the name, and directives after the first statement (but `allow`) are errors. A
+// UTF-8 byte-order mark and CRLF line endings are tolerated. Text the lexer cannot read (an
+// unterminated quote) ends the search without an error: split_statements reports it.
 [[nodiscard]] Directives parse_directives(std::string_view sql);
 
 }  // namespace sg::migrate

@@ -407,12 +407,12 @@ Engine::Applied Engine::apply_statements(const Migration& m, const Prepared& p, 
 
 Engine::Applied Engine::apply_with_lock_retries(const Migration& m, const Prepared& p,
                                                 int resume_at) {
-    wait::Backoff backoff({options_.lock_retry_initial, milliseconds(30000),
-                           options_.lock_retries + 1});
+    wait::Backoff backoff(
+        {options_.lock_retry_initial, milliseconds(30000), options_.lock_retries + 1});
     for (int attempt = 1;; ++attempt) {
         const bool last = attempt > options_.lock_retries;
-        Applied applied = p.no_transaction ? apply_statements(m, p, resume_at)
-                                           : apply_transactional(m, p, last);
+        Applied applied =
+            p.no_transaction ? apply_statements(m, p, resume_at) : apply_transactional(m, p, last);
         if (applied.ok || !applied.lock_timeout || !options_.statement_lock_timeout) {
             return applied;
         }
@@ -459,9 +459,9 @@ std::string Engine::describe_blockers() {
         "NULL AND backend_type = 'client backend' ORDER BY xact_start LIMIT 3");
     std::string out;
     for (const auto& r : rows) {
-        out += (out.empty() ? "" : "; ") + std::string("pid ") + r[0].value_or("?") +
-               " application \"" + r[1].value_or("-") + "\" " + r[2].value_or("?") +
-               " in a transaction for " + r[3].value_or("?") + "s: " + r[4].value_or("");
+        out += (out.empty() ? "" : "; ") + std::string("pid ") + r[0].value_or("?") + " (" +
+               r[1].value_or("-") + ", " + r[2].value_or("?") + ", transaction open " +
+               r[3].value_or("?") + "s): " + r[4].value_or("");
     }
     return out;
 }

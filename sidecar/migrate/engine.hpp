@@ -27,7 +27,7 @@ struct EngineOptions {
     std::optional<std::chrono::milliseconds> statement_lock_timeout;
     int lock_retries = 10;  // tries again of a file that hit the statement lock timeout
     std::chrono::milliseconds lock_retry_initial{500};  // first back-off delay (then doubled)
-    Placeholders extra_placeholders;  // SCHEMAGATE_PLACEHOLDER_*
+    Placeholders extra_placeholders;                    // SCHEMAGATE_PLACEHOLDER_*
 };
 
 enum class Stage { kMigrating, kSeeding, kVerifying };

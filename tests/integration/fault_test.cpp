@@ -1085,7 +1085,7 @@ std::vector<BadInput> catalogue() {
 
     // SQL errors: exit 1, the failing file leaves nothing, earlier files stay.
     add("syntax error", file("V2__syntax.sql", "CREATE TABLE syn (id int);\nSELEC 1;\n"), 1,
-        "V2__syntax.sql line 2", only("ok_table"));
+        "V2__syntax.sql: line 2", only("ok_table"));
     add("runtime error in the last statement",
         file("V2__divide.sql", "CREATE TABLE div (id int);\nSELECT 1 / 0;\n"), 1,
         "division by zero", only("ok_table"));

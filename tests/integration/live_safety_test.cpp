@@ -69,8 +69,9 @@ class Reader {
 };
 
 void write_base(const TempDatabase& db, const TempDir& dir) {
-    dir.write("V1__orders.sql", "CREATE TABLE orders (id bigint PRIMARY KEY, total int);\n"
-                                "INSERT INTO orders SELECT g, g FROM generate_series(1, 100) g;\n");
+    dir.write("V1__orders.sql",
+              "CREATE TABLE orders (id bigint PRIMARY KEY, total int);\n"
+              "INSERT INTO orders SELECT g, g FROM generate_series(1, 100) g;\n");
     const auto first = sg::test::run_schemagate({"migrate"}, env_for(db, dir));
     INFO(all_output(first));
     REQUIRE(first.exit_code == 0);
@@ -80,8 +81,9 @@ void write_base(const TempDatabase& db, const TempDir& dir) {
 }  // namespace
 
 TEST_SUITE("live safety") {
-    TEST_CASE("a lock wait is bounded: readers never queue long behind us, and the file is "
-              "retried until the blocker commits") {
+    TEST_CASE(
+        "a lock wait is bounded: readers never queue long behind us, and the file is "
+        "retried until the blocker commits") {
         TempDatabase db;
         TempDir dir;
         write_base(db, dir);
@@ -102,17 +104,19 @@ TEST_SUITE("live safety") {
         CHECK(r.exit_code == 0);
         CHECK(all_output(r).find("sg-blocker") != std::string::npos);
         CHECK(all_output(r).find("idle in transaction") != std::string::npos);
-        CHECK(q(db, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' "
-                    "AND column_name = 'note'") == "1");
+        CHECK(q(db,
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' "
+                "AND column_name = 'note'") == "1");
         CHECK(q(db, "SELECT count(*) FROM schemagate_history WHERE NOT success") == "0");
         MESSAGE("longest read of the table during the run: " << longest << " ms (lock timeout "
-                                                              << "300 ms)");
+                                                             << "300 ms)");
         // The ALTER queues for at most the lock timeout, so a read behind it waits no longer.
         CHECK(longest <= 300 + 700);
     }
 
-    TEST_CASE("lock retries exhausted: exit 1 naming the blocker's pid and application; "
-              "nothing applied") {
+    TEST_CASE(
+        "lock retries exhausted: exit 1 naming the blocker's pid and application; "
+        "nothing applied") {
         TempDatabase db;
         TempDir dir;
         write_base(db, dir);
@@ -128,12 +132,13 @@ TEST_SUITE("live safety") {
         CHECK(r.exit_code == 1);
         const std::string out = all_output(r);
         CHECK(out.find("in 3 attempt(s)") != std::string::npos);
-        CHECK(out.find("pid " + pid + " application") != std::string::npos);
+        CHECK(out.find("pid " + pid + " (sg-blocker, idle in transaction") != std::string::npos);
         CHECK(out.find("sg-blocker") != std::string::npos);
         CHECK(out.find("SCHEMAGATE_LOCK_RETRIES") != std::string::npos);
         tx.abort();
-        CHECK(q(db, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' "
-                    "AND column_name = 'note'") == "0");
+        CHECK(q(db,
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' "
+                "AND column_name = 'note'") == "0");
         CHECK(q(db, "SELECT count(*) FROM schemagate_history WHERE success") == "1");
         // Once the blocker is gone the next run applies it.
         const auto again = sg::test::run_schemagate({"migrate"}, env, 60s);
@@ -145,8 +150,9 @@ TEST_SUITE("live safety") {
         TempDatabase db;
         TempDir dir;
         write_base(db, dir);
-        dir.write("V2__note.sql", "-- schemagate:no-transaction\n"
-                                  "CREATE INDEX CONCURRENTLY orders_total ON orders (total);\n");
+        dir.write("V2__note.sql",
+                  "-- schemagate:no-transaction\n"
+                  "CREATE INDEX CONCURRENTLY orders_total ON orders (total);\n");
         auto env = env_for(db, dir);
         env["SCHEMAGATE_LOCK_RETRIES"] = "30";
         // A transaction that wrote to the table: the build waits for it to end (a lock wait).
@@ -160,8 +166,9 @@ TEST_SUITE("live safety") {
         const auto r = p.wait(60s);
         INFO(all_output(r));
         CHECK(r.exit_code == 0);
-        CHECK(q(db, "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                    "WHERE c.relname = 'orders_total' AND i.indisvalid") == "1");
+        CHECK(q(db,
+                "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE c.relname = 'orders_total' AND i.indisvalid") == "1");
         CHECK(q(db, "SELECT count(*) FROM pg_index WHERE NOT indisvalid") == "0");
     }
 
@@ -195,8 +202,9 @@ TEST_SUITE("live safety") {
         CHECK(sg::test::run_schemagate({"validate", "--offline"}, env).exit_code == 0);
 
         // Silenced with a reason: applied, and the reason is shown by validate.
-        dir.write("V3__index.sql", "-- schemagate:allow index-not-concurrent the table is tiny\n"
-                                   "CREATE INDEX orders_total ON orders (total);\n");
+        dir.write("V3__index.sql",
+                  "-- schemagate:allow index-not-concurrent the table is tiny\n"
+                  "CREATE INDEX orders_total ON orders (total);\n");
         const auto allowed = sg::test::run_schemagate({"validate"}, env);
         INFO(all_output(allowed));
         CHECK(allowed.exit_code == 0);
@@ -214,5 +222,30 @@ TEST_SUITE("live safety") {
         const auto noop = sg::test::run_schemagate({"migrate"}, env);
         CHECK(noop.exit_code == 0);
         CHECK(all_output(noop).find("lint:") == std::string::npos);
+    }
+
+    TEST_CASE("plan reads the history, changes nothing and shows the pending files' locks") {
+        TempDatabase db;
+        TempDir dir;
+        write_base(db, dir);
+        dir.write("V3__drop.sql",
+                  "-- schemagate:allow drop-column nobody reads it since 2.0\n"
+                  "ALTER TABLE orders DROP COLUMN total;\n");
+        const auto env = env_for(db, dir);
+        const std::string history_before = q(db, "SELECT count(*) FROM schemagate_history");
+        const auto r = sg::test::run_schemagate({"plan"}, env);
+        INFO(all_output(r));
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("2 file(s) to apply") == 0);
+        CHECK(r.out.find("V1__orders.sql") == std::string::npos);  // applied: not shown
+        CHECK(r.out.find("takes ACCESS EXCLUSIVE on public.orders") != std::string::npos);
+        CHECK(r.out.find("(reason: nobody reads it since 2.0)") != std::string::npos);
+        CHECK(q(db, "SELECT count(*) FROM schemagate_history") == history_before);
+        CHECK(q(db,
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' "
+                "AND column_name = 'note'") == "0");
+        const auto json = sg::test::run_schemagate({"plan", "--json"}, env);
+        CHECK(json.exit_code == 0);
+        CHECK(json.out.find("\"relation\": \"public.orders\"") != std::string::npos);
     }
 }

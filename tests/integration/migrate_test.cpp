@@ -92,7 +92,7 @@ TEST_CASE(
     const auto r = sg::test::run_schemagate({"migrate"}, env_for(db, dir));
     INFO(all_output(r));
     CHECK(r.exit_code == 1);
-    CHECK(all_output(r).find("V2__broken.sql line 2") != std::string::npos);
+    CHECK(all_output(r).find("V2__broken.sql: line 2") != std::string::npos);
     CHECK(all_output(r).find("no_such_table") != std::string::npos);
     CHECK(q(db, "SELECT to_regclass('public.half') IS NULL") == "t");
     CHECK(q(db, "SELECT to_regclass('public.kept') IS NOT NULL") == "t");

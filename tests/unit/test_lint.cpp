@@ -1,8 +1,8 @@
-#include <doctest/doctest.h>
-
 #include <algorithm>
 #include <string>
 #include <vector>
+
+#include <doctest/doctest.h>
 
 #include "sidecar/lint/rules.hpp"
 #include "sidecar/lint/statement.hpp"
@@ -62,7 +62,8 @@ TEST_SUITE("lint") {
         CHECK(idx.concurrently);
         CHECK(idx.locks.at(0).mode == LockMode::kShareUpdateExclusive);
         const auto fk = sg::lint::analyse(
-            "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (c) REFERENCES customers (id) NOT VALID");
+            "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (c) REFERENCES customers (id) NOT "
+            "VALID");
         REQUIRE(fk.locks.size() == 2);
         CHECK(fk.locks[0].mode == LockMode::kShareRowExclusive);
         CHECK(fk.locks[1].relation.name == "customers");
@@ -116,8 +117,8 @@ TEST_SUITE("lint") {
         CHECK(findings("REINDEX (VERBOSE) INDEX CONCURRENTLY i;", {}, false).empty());
         CHECK(findings("DROP INDEX orders_created;") == Ids{"drop-index-not-concurrent"});
         CHECK(findings("DROP INDEX CONCURRENTLY IF EXISTS orders_created;", {}, false).empty());
-        CHECK(findings("CREATE TABLE t (id int); CREATE INDEX ti ON t (id); DROP INDEX ti;")
-                  .empty());
+        CHECK(
+            findings("CREATE TABLE t (id int); CREATE INDEX ti ON t (id); DROP INDEX ti;").empty());
         CHECK(findings("CREATE TABLE t (id int); CREATE INDEX ti ON t (id); REINDEX INDEX ti;")
                   .empty());
     }
@@ -158,8 +159,9 @@ TEST_SUITE("lint") {
                        {"ALTER TABLE orders ADD CONSTRAINT nn CHECK (note IS NOT NULL) NOT VALID;",
                         "ALTER TABLE orders VALIDATE CONSTRAINT nn;"})
                   .empty());
-        CHECK(findings("ALTER TABLE orders ALTER COLUMN note SET NOT NULL;",
-                       {"ALTER TABLE orders ADD CONSTRAINT nn CHECK (note IS NOT NULL) NOT VALID;"}) ==
+        CHECK(findings(
+                  "ALTER TABLE orders ALTER COLUMN note SET NOT NULL;",
+                  {"ALTER TABLE orders ADD CONSTRAINT nn CHECK (note IS NOT NULL) NOT VALID;"}) ==
               Ids{"set-not-null"});
         CHECK(findings("ALTER TABLE orders ALTER COLUMN note DROP NOT NULL;").empty());
         CHECK(findings("ALTER TABLE orders ADD COLUMN ref uuid DEFAULT gen_random_uuid();") ==
@@ -207,8 +209,7 @@ TEST_SUITE("lint") {
         CHECK(findings("ALTER TABLE orders DROP COLUMN note;") == Ids{"drop-column"});
         CHECK(findings("ALTER TABLE orders DROP CONSTRAINT pos;").empty());
         CHECK(findings("ALTER TABLE orders RENAME TO purchases;") == Ids{"rename-table"});
-        CHECK(findings("ALTER TABLE orders RENAME COLUMN note TO remark;") ==
-              Ids{"rename-column"});
+        CHECK(findings("ALTER TABLE orders RENAME COLUMN note TO remark;") == Ids{"rename-column"});
         CHECK(findings("ALTER TABLE orders RENAME note TO remark;") == Ids{"rename-column"});
         CHECK(findings("ALTER TABLE orders RENAME CONSTRAINT a TO b;").empty());
         CHECK(findings("CREATE TABLE t (id int); ALTER TABLE t RENAME TO u; "
@@ -219,14 +220,13 @@ TEST_SUITE("lint") {
     TEST_CASE("multiple-exclusive-locks: two existing tables in one transactional file") {
         CHECK(findings("ALTER TABLE a ADD COLUMN x int;\nALTER TABLE b ADD COLUMN y int;") ==
               Ids{"multiple-exclusive-locks"});
-        CHECK(findings("ALTER TABLE a ADD COLUMN x int;\nALTER TABLE a ADD COLUMN y int;")
-                  .empty());
+        CHECK(findings("ALTER TABLE a ADD COLUMN x int;\nALTER TABLE a ADD COLUMN y int;").empty());
         CHECK(findings("CREATE TABLE b (id int);\nALTER TABLE a ADD COLUMN x int;\n"
                        "ALTER TABLE b ADD COLUMN y int;")
                   .empty());
-        CHECK(findings("ALTER TABLE a ADD COLUMN x int;\nALTER TABLE b ADD COLUMN y int;", {},
-                       false)
-                  .empty());
+        CHECK(
+            findings("ALTER TABLE a ADD COLUMN x int;\nALTER TABLE b ADD COLUMN y int;", {}, false)
+                .empty());
         // Reported once per file.
         CHECK(findings("ALTER TABLE a ADD x int; ALTER TABLE b ADD y int; ALTER TABLE c ADD z int;")
                   .size() == 1);
@@ -237,10 +237,12 @@ TEST_SUITE("lint") {
                        "DROP TABLE legacy;") == Ids{"~drop-table"});
         // The line before the statement only: the next one still fires.
         CHECK(findings("SELECT 1;\n-- schemagate:allow drop-table unused\nDROP TABLE a;\n"
-                       "DROP TABLE b;") == Ids{"~drop-table", "drop-table", "multiple-exclusive-locks"});
+                       "DROP TABLE b;") ==
+              Ids{"~drop-table", "drop-table", "multiple-exclusive-locks"});
         // In the directive lines: the whole file.
         CHECK(findings("-- schemagate:allow drop-table both are unused\nDROP TABLE a;\n"
-                       "DROP TABLE b;") == Ids{"~drop-table", "~drop-table", "multiple-exclusive-locks"});
+                       "DROP TABLE b;") ==
+              Ids{"~drop-table", "~drop-table", "multiple-exclusive-locks"});
         // Another rule is not silenced.
         CHECK(findings("-- schemagate:allow truncate reason\nDROP TABLE a;") == Ids{"drop-table"});
         const auto unknown = findings("-- schemagate:allow no-such-rule reason\nSELECT 1;");
@@ -248,8 +250,9 @@ TEST_SUITE("lint") {
         CHECK(unknown[0].find("names no lint rule \"no-such-rule\"") != std::string::npos);
         // The reason is kept and shown.
         Linter linter("public");
-        const auto m = file("V2__drop.sql", "-- schemagate:allow drop-table moved to archive\n"
-                                            "DROP TABLE legacy;");
+        const auto m = file("V2__drop.sql",
+                            "-- schemagate:allow drop-table moved to archive\n"
+                            "DROP TABLE legacy;");
         const auto report = linter.add(m, m.sql, true, true);
         REQUIRE(report.statements.size() == 1);
         REQUIRE(report.statements[0].findings.size() == 1);
