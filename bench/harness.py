@@ -1139,6 +1139,46 @@ def fleet_psql_once(ctx, pg, db, d, k, n, r):
     return wall, peak
 
 
+def part_lint(ctx) -> Section:
+    """The cost of the lock-aware lint: `schemagate plan --offline` (scan, lint of every file as
+    pending, output) against `schemagate validate --offline` with SCHEMAGATE_LINT=off (the same
+    scan without lint) and `psql -c 'select 1'`, whole processes timed with hyperfine."""
+    n = ctx.noop_n
+    d = gen(n)
+    env = clean_env(SCHEMAGATE_SERVICE="bench", SCHEMAGATE_MIGRATIONS=str(d / "schemagate"))
+    exe = str(ctx.tools.schemagate)
+    commands = {
+        "psql -c 'select 1'": (["psql", "-X", "-q", "-h", "127.0.0.1", "-p", str(ctx.pg.port),
+                                "-U", "postgres", "-d", "postgres", "-c", "select 1"],
+                               ctx.pg.psql_env()),
+        "validate --offline, lint off": ([exe, "validate", "--offline"],
+                                         {**env, "SCHEMAGATE_LINT": "off"}),
+        "plan --offline (lint of every file)": ([exe, "plan", "--offline"], env),
+    }
+    (ctx.logdir / "lint").mkdir(parents=True, exist_ok=True)
+    walls: dict[str, list[float]] = {}
+    runs = max(ctx.runs, 5 if not ctx.smoke else 1)
+    for i, (name, (cmd, cenv)) in enumerate(commands.items()):
+        out = ctx.logdir / "lint" / f"hyperfine-{i}.json"
+        hf = ["hyperfine", "-N", "--style", "none", "--warmup", "1" if not ctx.smoke else "0",
+              "--runs", str(runs), "--export-json", str(out),
+              " ".join(shell_quote(x) for x in cmd)]
+        res = subprocess.run(hf, env=cenv, capture_output=True, text=True, timeout=600)
+        if res.returncode != 0:
+            raise BenchError(f"hyperfine {name} failed: {res.stdout[-1000:]}{res.stderr[-1000:]}")
+        walls[name] = json.loads(out.read_text())["results"][0]["times"]
+    base = med(walls["psql -c 'select 1'"])
+    scan = med(walls["validate --offline, lint off"])
+    rows = [[name, fmt_s(med(w)), fmt_range(w), fmt_ratio(med(w), base), str(len(w))]
+            for name, w in walls.items()]
+    body = table(["process", "wall (median)", "min – max", "× psql -c 'select 1'", "runs"], rows)
+    lint_ms = (med(walls["plan --offline (lint of every file)"]) - scan) * 1000
+    body += (f"\n\nN = {n} generated migrations. Lint (and plan's output) costs the difference: "
+             f"{lint_ms:.1f} ms (target: at most 50 ms). A no-op restart lints nothing: lint "
+             "runs only when there is work, so the no-op figure is unchanged by it.")
+    return Section(f"7. Lint of N = {n} migrations", body, {"walls": walls, "lint_ms": lint_ms})
+
+
 # ---------------------------------------------------------------------------------------------
 # driver
 
@@ -1150,6 +1190,7 @@ PARTS = {
     "http": part_http,
     "footprint": part_footprint,
     "fleet": part_fleet,
+    "lint": part_lint,
 }
 
 
