@@ -357,6 +357,7 @@ InitOutcome Initialiser::run_once(Files files) {
         };
         events.applied = [this](const migrate::Migration& m, milliseconds ms) {
             state_.update([&](Snapshot& s) {
+                s.lock_wait.clear();
                 s.applied_this_run.push_back({m.version ? m.version->text() : "", m.description,
                                               migrate::to_string(m.type),
                                               std::chrono::duration<double>(ms).count()});
@@ -367,6 +368,22 @@ InitOutcome Initialiser::run_once(Files files) {
                     ++s.applied;
                     s.pending = std::max(0, s.pending - 1);
                 }
+            });
+        };
+        events.lock_retry = [this](const migrate::Migration& m, int attempt, milliseconds delay,
+                                   const std::string& blockers) {
+            state_.update([&](Snapshot& s) {
+                const auto same = std::find_if(s.lock_retries.begin(), s.lock_retries.end(),
+                                               [&](const auto& r) { return r.first == m.script; });
+                if (same != s.lock_retries.end()) {
+                    ++same->second;
+                } else {
+                    s.lock_retries.emplace_back(m.script, 1);
+                }
+                s.lock_wait = m.script + ": lock not granted, attempt " + std::to_string(attempt) +
+                              " in " + std::to_string(delay.count()) + " ms; " +
+                              (blockers.empty() ? "no other open transaction seen"
+                                                : "oldest open transactions: " + blockers);
             });
         };
         events.before_apply = [this, &files](const migrate::Plan& plan,
@@ -384,6 +401,7 @@ InitOutcome Initialiser::run_once(Files files) {
             s.last_error.clear();
         });
         const migrate::Outcome outcome = engine.migrate();
+        state_.update([](Snapshot& s) { s.lock_wait.clear(); });
         const auto now = Steady::now();
         phases.emplace_back(std::string(to_string(state_.snapshot()->phase)),
                             std::chrono::duration<double>(now - phase_start).count());

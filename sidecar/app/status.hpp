@@ -75,6 +75,10 @@ struct Snapshot {
     int failed = 0;               // failed rows in history
     std::vector<AppliedMigration> applied_this_run;
 
+    // Lock waits (SCHEMAGATE_STATEMENT_LOCK_TIMEOUT hit, file tried again)
+    std::vector<std::pair<std::string, int>> lock_retries;  // script -> retries in this process
+    std::string lock_wait;  // the wait going on now: file, attempt, blockers ("" when none)
+
     DatabaseFacts db;
 };
 

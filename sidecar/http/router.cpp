@@ -116,6 +116,7 @@ Json health_json(const app::Snapshot& s, bool detailed) {
              {"applied", s.applied},
              {"pending", s.pending},
              {"failed", s.failed},
+             {"lock_wait", json_or_null(one_line(s.lock_wait))},
          }},
         {"last_error", json_or_null(one_line(s.last_error))},
     };

@@ -163,6 +163,14 @@ std::string render(const app::Snapshot& snapshot, const HttpCounters& counters) 
                {{"version", s.version}, {"type", s.type}}, format_value(s.seconds));
     }
 
+    header(out, "schemagate_lock_retries_total", "counter",
+           "Times a migration file was tried again after a statement waited longer than "
+           "SCHEMAGATE_STATEMENT_LOCK_TIMEOUT for a lock, by script.");
+    for (const auto& [script, count] : snapshot.lock_retries) {
+        sample(out, "schemagate_lock_retries_total", {{"script", escape_label_value(script)}},
+               format_integer(count));
+    }
+
     header(out, "schemagate_database_up", "gauge",
            "1 when the last check of the kept database connection succeeded.");
     sample(out, "schemagate_database_up", snapshot.db.reachable ? "1" : "0");

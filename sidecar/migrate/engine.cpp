@@ -442,7 +442,7 @@ Engine::Applied Engine::apply_with_lock_retries(const Migration& m, const Prepar
             m.script, attempt + 1, options_.lock_retries + 1, delay.count(),
             options_.statement_lock_timeout->count(), blockers);
         if (events_.lock_retry) {
-            events_.lock_retry(m, attempt + 1);
+            events_.lock_retry(m, attempt + 1, delay, blockers);
         }
         if (!stop_.sleep_for(delay)) {
             return {false, "stopped", false, applied.done};

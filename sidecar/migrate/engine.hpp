@@ -39,8 +39,11 @@ struct EngineEvents {
     // When there is work, before the lock is taken: a message stops the run (kInvalid) before
     // anything is applied. The placeholders are those the files are sent with.
     std::function<std::optional<std::string>(const Plan&, const Placeholders&)> before_apply;
-    // A file hit the statement lock timeout and is tried again (attempt 2, 3, ...).
-    std::function<void(const Migration&, int attempt)> lock_retry;
+    // A file hit the statement lock timeout and is tried again (attempt 2, 3, ...) after
+    // `delay`; `blockers` names the oldest open transactions of the database ("" if none).
+    std::function<void(const Migration&, int attempt, std::chrono::milliseconds delay,
+                       const std::string& blockers)>
+        lock_retry;
 };
 
 enum class Result {

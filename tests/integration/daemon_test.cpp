@@ -345,6 +345,51 @@ TEST_CASE("run: a failed migration leaves the process up, /readyz 503 and the er
     CHECK(elapsed < 5s);
 }
 
+TEST_CASE("run: a lock wait shows at /health while it lasts and is counted at /metrics") {
+    TempDatabase db;
+    TempDir dir;
+    dir.write("V1__orders.sql", "CREATE TABLE orders (id int);\n");
+    REQUIRE(sg::test::run_schemagate({"migrate"}, env_for(db.url(), dir)).exit_code == 0);
+    dir.write("V2__note.sql", "ALTER TABLE orders ADD COLUMN note text;\n");
+    // Another session reads the table in an open transaction: the ALTER cannot get its lock.
+    const std::string blocker_url = db.url() + "?application_name=sg-reader";
+    sg::test::Process blocker({"psql", blocker_url, "-X", "-q", "-c",
+                               "BEGIN; SELECT count(*) FROM orders; SELECT pg_sleep(3); COMMIT;"},
+                              {});
+    REQUIRE(eventually([&] { return connections_named("sg-reader") == 1; }, 10s));
+    std::this_thread::sleep_for(200ms);  // its SELECT has taken ACCESS SHARE by now
+
+    auto env = env_for(db.url(), dir);
+    env["SCHEMAGATE_STATEMENT_LOCK_TIMEOUT"] = "200ms";
+    env["SCHEMAGATE_LOCK_RETRIES"] = "40";
+    Daemon d(env);
+    std::string wait;
+    CHECK_MESSAGE(eventually(
+                      [&] {
+                          const auto j = d.health();
+                          if (!j.is_object() || !j["migrations"]["lock_wait"].is_string()) {
+                              return false;
+                          }
+                          wait = j["migrations"]["lock_wait"].get<std::string>();
+                          return true;
+                      },
+                      10s),
+                  d.output());
+    CHECK(wait.find("V2__note.sql: lock not granted, attempt ") == 0);
+    CHECK(wait.find("sg-reader") != std::string::npos);
+
+    REQUIRE_MESSAGE(d.wait_for_phase("ready", 30s), d.output());
+    CHECK(d.health()["migrations"]["lock_wait"].is_null());
+    const auto metrics = d.get("/metrics").body;
+    const auto at = metrics.find("schemagate_lock_retries_total{script=\"V2__note.sql\"} ");
+    REQUIRE(at != std::string::npos);
+    const auto value = std::stoi(metrics.substr(at + metrics.substr(at).find('}') + 2));
+    CHECK(value >= 1);
+    CHECK(blocker.wait(10s).exit_code == 0);
+    milliseconds elapsed{};
+    CHECK(d.stop(elapsed).exit_code == 0);
+}
+
 TEST_CASE("run: SIGTERM during a long migration cancels it, rolls back, releases the lock") {
     TempDatabase db;
     TempDir dir;

@@ -65,6 +65,7 @@ TEST_CASE("every metric has HELP and TYPE lines before its samples") {
         {"schemagate_migrations_pending", "gauge"},
         {"schemagate_migrations_failed", "gauge"},
         {"schemagate_migration_duration_seconds", "gauge"},
+        {"schemagate_lock_retries_total", "counter"},
         {"schemagate_database_up", "gauge"},
         {"schemagate_http_requests_total", "counter"},
     };
@@ -136,6 +137,16 @@ TEST_CASE("values of the snapshot") {
 
     s.stopping = true;
     CHECK(has_line(metrics::render(s, HttpCounters{}), "schemagate_ready 0"));
+}
+
+TEST_CASE("lock retries are counted per script, and no series before the first") {
+    auto s = snapshot();
+    CHECK(metrics::render(s, HttpCounters{}).find("schemagate_lock_retries_total{") ==
+          std::string::npos);
+    s.lock_retries = {{"V2__note.sql", 3}, {"V3__a\"b.sql", 1}};
+    const auto text = metrics::render(s, HttpCounters{});
+    CHECK(has_line(text, "schemagate_lock_retries_total{script=\"V2__note.sql\"} 3"));
+    CHECK(has_line(text, "schemagate_lock_retries_total{script=\"V3__a\\\"b.sql\"} 1"));
 }
 
 TEST_CASE("one duration series per script applied in this run") {

@@ -397,6 +397,15 @@ TEST_CASE("/health reports each status with the right code") {
     CHECK(json_of(r)["status"] == "stopping");
 }
 
+TEST_CASE("/health shows the lock wait going on now, on one line") {
+    auto s = ready_snapshot();
+    s.phase = app::Phase::kMigrating;
+    s.lock_wait = "V3__idx.sql: lock not granted, attempt 2 of 5\nblocked by pid 42";
+    const auto j = json_of(get(s, "/health"));
+    CHECK(j["migrations"]["lock_wait"] ==
+          "V3__idx.sql: lock not granted, attempt 2 of 5 blocked by pid 42");
+}
+
 TEST_CASE("/health carries identity, database and migrations fields") {
     const auto j = json_of(get(ready_snapshot(), "/health"));
     CHECK(j["service"] == "auth");
@@ -405,8 +414,11 @@ TEST_CASE("/health carries identity, database and migrations fields") {
     CHECK(j["isolation"] == "shared");
     CHECK(j["database"] ==
           Json{{"status", "up"}, {"name", "app"}, {"schema", "public"}, {"role", "auth"}});
-    CHECK(j["migrations"] ==
-          Json{{"current_version", "2.1"}, {"applied", 5}, {"pending", 0}, {"failed", 0}});
+    CHECK(j["migrations"] == Json{{"current_version", "2.1"},
+                                  {"applied", 5},
+                                  {"pending", 0},
+                                  {"failed", 0},
+                                  {"lock_wait", nullptr}});
     CHECK(j["last_error"].is_null());
     CHECK_FALSE(j.contains("connection"));  // details only in /health/detailed
     CHECK_FALSE(j.contains("checks"));
