@@ -84,6 +84,14 @@ std::optional<std::string> read_script(const fs::path& path, const std::string& 
                                         ": not valid UTF-8; save the file as UTF-8"});
         return std::nullopt;
     }
+    // libpq sends SQL as C strings: a NUL would end the text there and silently drop the rest
+    // (and the history row sent with it). It is valid UTF-8, so it needs its own refusal.
+    if (const auto nul = sql.find('\0'); nul != std::string::npos) {
+        problems.push_back({script, "line " + std::to_string(line_of(sql, nul)) +
+                                        ": contains a NUL byte, which SQL text cannot hold; "
+                                        "remove it (is this a binary file saved as .sql?)"});
+        return std::nullopt;
+    }
     if (std::all_of(sql.begin(), sql.end(),
                     [](char c) { return c == ' ' || c == '\n' || c == '\t'; })) {
         problems.push_back({script, "is empty; write its SQL or delete the file"});

@@ -1030,6 +1030,14 @@ std::vector<BadInput> catalogue() {
         "V2__comments.sql: has no SQL statement");
     add("not UTF-8", file("V2__latin1.sql", "SELECT 'caf\xe9';\n"), 4,
         "V2__latin1.sql: line 1: not valid UTF-8");
+    // A NUL would end the text libpq sends: refused when read, in every kind of file.
+    for (const char* name :
+         {"V2__nul.sql", "R__nul.sql", "U1__nul.sql", "seed/01_nul.sql", "verify/01_nul.sql"}) {
+        add(std::string("NUL byte in ") + name,
+            file(name, std::string("SELECT 1;\nSELECT '") + '\0' +
+                           "';\nCREATE TABLE after_nul (id int);\n"),
+            4, std::string(name) + ": line 2: contains a NUL byte");
+    }
     add(
         "larger than 64 MiB",
         [](Case& c) {
