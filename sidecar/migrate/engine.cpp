@@ -57,6 +57,16 @@ std::string hint_for(const db::SqlError& e) {
     return "";
 }
 
+// Why a verify file's answer is not the boolean true (libpq gives booleans as "t" and "f").
+std::string verify_failure(const std::optional<std::string>& value) {
+    if (value == "f") {
+        return " returned false; the database is not in the state it checks";
+    }
+    return " returned " + (value ? "'" + *value + "'" : std::string("NULL")) +
+           ", not a boolean; a verify file's last query must return one boolean: true when the "
+           "state it checks holds";
+}
+
 }  // namespace
 
 std::string display_name(const Migration& m) {
@@ -82,6 +92,8 @@ Engine::Engine(db::Connection& connection, const MigrationSet& files, EngineOpti
       stop_(stop),
       events_(std::move(events)) {
     table_ = conn_.identifier(options_.schema) + ".schemagate_history";
+    const std::string schema_ident = conn_.identifier(options_.schema);
+    search_path_ = options_.schema == "public" ? schema_ident : schema_ident + ", public";
     placeholders_ = options_.extra_placeholders;
     placeholders_["service"] = options_.service;
     placeholders_["schema"] = options_.schema;
@@ -89,24 +101,12 @@ Engine::Engine(db::Connection& connection, const MigrationSet& files, EngineOpti
 }
 
 ServerFacts Engine::connect_session() {
-    const std::string schema_ident = conn_.identifier(options_.schema);
-    const std::string search_path =
-        options_.schema == "public" ? schema_ident : schema_ident + ", public";
     const auto rows = conn_.query(
         "SELECT current_database(), current_user, current_setting('server_version'), "
         "pg_is_in_recovery(), to_regclass(" +
         conn_.literal(table_) +
         ") IS NOT NULL, EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = " +
-        conn_.literal(options_.schema) + "), set_config('search_path', " +
-        conn_.literal(search_path) + ", false)" +
-        // PostgreSQL 14+: a backend whose client died (killed runner, lost network) abandons its
-        // statement within a second instead of finishing and committing it unobserved.
-        // It may also wait idle for the lock for minutes: a role's idle_session_timeout must not
-        // end it meanwhile.
-        (conn_.server_version() >= 140000
-             ? std::string(", set_config('client_connection_check_interval', '1000', false), "
-                           "set_config('idle_session_timeout', '0', false)")
-             : std::string()));
+        conn_.literal(options_.schema) + "), current_setting('role'), " + session_settings_sql());
     const auto& r = rows.at(0);
     if (r[3] == "t") {
         throw db::ConnectionLost(
@@ -115,8 +115,37 @@ ServerFacts Engine::connect_session() {
     facts_ = {r[0].value_or(""), r[1].value_or(""), r[2].value_or("")};
     history_exists_ = r[4] == "t";
     schema_exists_ = r[5] == "t";
+    start_role_ = r[6].value_or("none");
     placeholders_["database"] = facts_.database;
     return facts_;
+}
+
+std::string Engine::session_settings_sql() const {
+    return "set_config('search_path', " + conn_.literal(search_path_) + ", false)" +
+           // PostgreSQL 14+: a backend whose client died (killed runner, lost network) abandons
+           // its statement within a second instead of finishing and committing it unobserved.
+           // It may also wait idle for the lock for minutes: a role's idle_session_timeout must
+           // not end it meanwhile.
+           (conn_.server_version() >= 140000
+                ? std::string(", set_config('client_connection_check_interval', '1000', false), "
+                              "set_config('idle_session_timeout', '0', false)")
+                : std::string());
+}
+
+std::string Engine::reset_session_sql() const {
+    // RESET ALL returns every setting to what the connection started with (startup options and
+    // the role's and database's defaults included); role and session authorization are apart.
+    // None of it touches the advisory locks the session holds.
+    return "RESET ALL;\nRESET SESSION AUTHORIZATION;\nRESET ROLE;\nSELECT " +
+           session_settings_sql() + ";\n";
+}
+
+std::string Engine::own_settings_local_sql() const {
+    // SET LOCAL lasts until the end of the (implicit) transaction of the message it opens.
+    return "SET LOCAL SESSION AUTHORIZATION DEFAULT;\nSET LOCAL ROLE " +
+           (start_role_ == "none" ? std::string("NONE") : conn_.identifier(start_role_)) +
+           ";\nSET LOCAL search_path TO " + search_path_ +
+           ";\nSET LOCAL statement_timeout TO DEFAULT;\nSET LOCAL lock_timeout TO DEFAULT;\n";
 }
 
 std::vector<HistoryRow> Engine::history() {
@@ -235,6 +264,10 @@ Engine::Applied Engine::apply_transactional(const Migration& m, const Prepared& 
     message.reserve(message.size() + p.text.size() + 512);
     message += p.text;
     message += "\n;\n";
+    // Whatever the file set for its session (search_path, ROLE, timeouts) ends with it: the
+    // history row is written, and the next file starts, as schemagate set the session up. On
+    // failure the rollback undoes the file's settings with the rest.
+    message += reset_session_sql();
     message += insert_history_sql(m, type, true, kElapsedMsSql, "", std::nullopt);
     try {
         conn_.exec(message);
@@ -258,6 +291,17 @@ Engine::Applied Engine::apply_transactional(const Migration& m, const Prepared& 
 }
 
 Engine::Applied Engine::apply_statements(const Migration& m, const Prepared& p, int resume_at) {
+    Applied applied = apply_statements_of_file(m, p, resume_at);
+    if (applied.message != "stopped") {
+        conn_.exec(reset_session_sql());  // the file's settings end with it, as in a transaction
+    }
+    return applied;
+}
+
+// The statements of a no-transaction file share its session settings until it ends; the history
+// writes between them run with schemagate's (own_settings_local_sql).
+Engine::Applied Engine::apply_statements_of_file(const Migration& m, const Prepared& p,
+                                                 int resume_at) {
     const std::string type = to_string(m.type);
     const auto start = Clock::now();
     std::string rank;
@@ -280,7 +324,9 @@ Engine::Applied Engine::apply_statements(const Migration& m, const Prepared& p, 
         resume_at = 0;
         // Progress is recorded before the first statement, so an interruption is reported and
         // the next run resumes instead of silently re-running what already happened.
-        rank = conn_.value(insert_history_sql(m, type, false, "0", "", 0) + " RETURNING rank")
+        rank = conn_
+                   .value(own_settings_local_sql() +
+                          insert_history_sql(m, type, false, "0", "", 0) + " RETURNING rank")
                    .value_or("");
     } else {
         spdlog::warn(
@@ -290,12 +336,13 @@ Engine::Applied Engine::apply_statements(const Migration& m, const Prepared& p, 
             resume_at = static_cast<int>(p.statements.size());
         }
         // From now on a missing error means this attempt was interrupted, not the earlier one.
-        conn_.exec("UPDATE " + table_ + " SET error = NULL WHERE rank = " + rank);
+        conn_.exec(own_settings_local_sql() + "UPDATE " + table_ +
+                   " SET error = NULL WHERE rank = " + rank);
     }
     const auto total = static_cast<int>(p.statements.size());
     const auto progress_sql = [&](int done) {
-        return "UPDATE " + table_ + " SET statements_done = " + std::to_string(done) +
-               " WHERE rank = " + rank;
+        return own_settings_local_sql() + "UPDATE " + table_ +
+               " SET statements_done = " + std::to_string(done) + " WHERE rank = " + rank;
     };
     for (int i = resume_at; i < total; ++i) {
         const auto index = static_cast<std::size_t>(i);
@@ -360,7 +407,8 @@ Engine::Applied Engine::apply_statements(const Migration& m, const Prepared& p, 
                 "statement " + std::to_string(i + 1) + " of " + std::to_string(total) + " (" +
                 describe_error(e, 0, 0).insert(0, "line " + std::to_string(p.lines[index]) + ": ") +
                 ")";
-            conn_.exec("UPDATE " + table_ + " SET error = " + conn_.literal(why) +
+            conn_.exec(own_settings_local_sql() + "UPDATE " + table_ +
+                       " SET error = " + conn_.literal(why) +
                        ", statements_done = " + std::to_string(i) + " WHERE rank = " + rank);
             std::string left_over;
             if (index_name) {
@@ -394,14 +442,15 @@ Engine::Applied Engine::apply_statements(const Migration& m, const Prepared& p, 
     if (const std::string invalid = invalid_indexes(); !invalid.empty()) {
         const std::string why = "left INVALID index(es) " + invalid +
                                 " (an interrupted or failed CREATE INDEX CONCURRENTLY)";
-        conn_.exec("UPDATE " + table_ + " SET error = " + conn_.literal(why) +
-                   " WHERE rank = " + rank);
+        conn_.exec(own_settings_local_sql() + "UPDATE " + table_ +
+                   " SET error = " + conn_.literal(why) + " WHERE rank = " + rank);
         return {false,
                 m.script + " " + why + "; DROP INDEX CONCURRENTLY each of them and run again"};
     }
-    conn_.exec("UPDATE " + table_ + " SET success = true, error = NULL, checksum = " +
-               conn_.literal(m.checksum) + ", execution_ms = execution_ms + " +
-               std::to_string(since(start).count()) + " WHERE rank = " + rank);
+    conn_.exec(own_settings_local_sql() + "UPDATE " + table_ +
+               " SET success = true, error = NULL, checksum = " + conn_.literal(m.checksum) +
+               ", execution_ms = execution_ms + " + std::to_string(since(start).count()) +
+               " WHERE rank = " + rank);
     return {true, ""};
 }
 
@@ -727,10 +776,10 @@ Outcome Engine::verify() {
         try {
             // Read-only, so a check can never change what it checks.
             const auto rows = conn_.query("SET LOCAL transaction_read_only = on;\n" + p.text);
+            conn_.exec(reset_session_sql());
             if (!rows.empty() && !rows.front().empty() && rows.front().front() != "t") {
                 outcome.result = Result::kFailed;
-                outcome.message = m.script + " returned " + rows.front().front().value_or("NULL") +
-                                  " instead of true; the database is not in the state it checks";
+                outcome.message = m.script + verify_failure(rows.front().front());
                 return outcome;
             }
             spdlog::debug("verified script={}", m.script);

@@ -104,6 +104,14 @@ class Engine {
     // The oldest open transactions of other sessions of this database: who likely blocks us.
     std::string describe_blockers();
     Applied apply_statements(const Migration& m, const Prepared& p, int resume_at);
+    Applied apply_statements_of_file(const Migration& m, const Prepared& p, int resume_at);
+    // The session schemagate set up, whatever a file did to it (SET search_path, SET ROLE, SET
+    // statement_timeout, ...): statements restoring it for the rest of the session, run after
+    // every file; and a prefix restoring it for one message only (history writes between the
+    // statements of a no-transaction file, whose settings last until the file ends).
+    [[nodiscard]] std::string session_settings_sql() const;
+    [[nodiscard]] std::string reset_session_sql() const;
+    [[nodiscard]] std::string own_settings_local_sql() const;
     Outcome verify();
     Outcome apply_plan(const Plan& plan, Outcome outcome);
     std::optional<Outcome> ensure_history();
@@ -124,7 +132,9 @@ class Engine {
     wait::Stop& stop_;
     EngineEvents events_;
     Placeholders placeholders_;
-    std::string table_;  // "schema".schemagate_history
+    std::string table_;                // "schema".schemagate_history
+    std::string search_path_;          // "schema", public
+    std::string start_role_ = "none";  // the role setting the session started with
     ServerFacts facts_;
     bool history_exists_ = false;
     bool schema_exists_ = false;

@@ -1102,7 +1102,7 @@ std::vector<BadInput> catalogue() {
              "-- schemagate:no-transaction\nCREATE TABLE nt_kept (id int);\nSELECT 1 / 0;\n"),
         1, "resumes at statement 2", only("nt_kept,ok_table"));
     add("verify that returns false", file("verify/01_never.sql", "SELECT false;\n"), 1,
-        "verify/01_never.sql returned f", only("ok_table"));
+        "verify/01_never.sql returned false", only("ok_table"));
     add("seed that fails", file("seed/01_bad.sql", "INSERT INTO missing VALUES (1);\n"), 1,
         "seed/01_bad.sql", only("ok_table"));
     add(

@@ -338,7 +338,7 @@ TEST_CASE("a failed verify check fails the run with exit 1 naming the file") {
     const auto r = sg::test::run_schemagate({"migrate"}, env_for(db, dir));
     INFO(all_output(r));
     CHECK(r.exit_code == 1);
-    CHECK(all_output(r).find("verify/01_rows.sql returned f") != std::string::npos);
+    CHECK(all_output(r).find("verify/01_rows.sql returned false") != std::string::npos);
 }
 
 TEST_CASE("bad file names and duplicate versions are validation errors naming the files") {
@@ -393,4 +393,59 @@ TEST_CASE("configuration errors exit 2 and name the variable") {
     CHECK(all_output(r).find("SCHEMAGATE_SERVICE") != std::string::npos);
     CHECK(all_output(r).find("SCHEMAGATE_LOCK_TIMEOUT") != std::string::npos);
     CHECK(all_output(r).find("SCHEMAGATE_SERIVCE") != std::string::npos);
+}
+
+TEST_CASE("session settings a file makes end with it: the next file and the history see ours") {
+    TempDatabase db;
+    TempDir dir;
+    sg::test::exec(db.url(),
+                   "DO $$ BEGIN CREATE ROLE sg_leak_nopriv NOLOGIN; EXCEPTION WHEN "
+                   "duplicate_object THEN NULL; END $$");
+    // Each setting a file may change; SET ROLE to a role that may not write the history.
+    const std::string leak =
+        "CREATE SCHEMA IF NOT EXISTS leak_other;\n"
+        "SET search_path TO leak_other;\n"
+        "SET statement_timeout = '123s';\n"
+        "SET lock_timeout = '45s';\n"
+        "SET ROLE sg_leak_nopriv;\n";
+    // Fails (and so fails the run) when anything leaked into the file that runs it.
+    const std::string check =
+        "DO $$ BEGIN\n"
+        "  IF current_user <> session_user THEN RAISE EXCEPTION 'role leaked: %', current_user;"
+        " END IF;\n"
+        "  IF current_setting('statement_timeout') = '123s' THEN"
+        " RAISE EXCEPTION 'statement_timeout leaked'; END IF;\n"
+        "  IF current_setting('lock_timeout') = '45s' THEN"
+        " RAISE EXCEPTION 'lock_timeout leaked'; END IF;\n"
+        "  IF current_schema() <> 'public' THEN"
+        " RAISE EXCEPTION 'search_path leaked: %', current_setting('search_path'); END IF;\n"
+        "END $$;\n";
+    dir.write("V1__leak.sql", leak);
+    dir.write("V2__check.sql", check + "CREATE TABLE after_leak (id int);\n");
+    dir.write("V3__leak_no_tx.sql", "-- schemagate:no-transaction\n" + leak + "SELECT 1;\n");
+    dir.write("V4__check.sql", check);
+    dir.write("R__leak.sql", leak);
+    dir.write("seed/01_check.sql", check);
+    dir.write("seed/02_leak.sql", leak);
+    dir.write("verify/01_check.sql", check + "SELECT true;\n");
+    dir.write("verify/02_leak.sql", "SET ROLE sg_leak_nopriv;\nSELECT true;\n");
+    dir.write("verify/03_clean.sql",
+              "SELECT current_user = session_user AND current_schema() = 'public' AND "
+              "current_setting('statement_timeout') <> '123s';\n");
+
+    const auto r = sg::test::run_schemagate({"migrate"}, env_for(db, dir));
+    INFO(all_output(r));
+    CHECK(r.exit_code == 0);
+    CHECK(q(db, "SELECT to_regclass('public.after_leak') IS NOT NULL") == "t");
+    CHECK(q(db,
+            "SELECT count(*) FROM public.schemagate_history WHERE success AND installed_by = "
+            "current_user") == "7");
+    CHECK(all_output(r).find("permission denied") == std::string::npos);
+
+    // The history rows were written by the connecting role; a second run is a no-op.
+    const auto again = sg::test::run_schemagate({"migrate"}, env_for(db, dir));
+    INFO(all_output(again));
+    CHECK(again.exit_code == 0);
+    CHECK(all_output(again).find("applied=0") != std::string::npos);
+    sg::test::exec(db.url(), "DROP SCHEMA IF EXISTS leak_other CASCADE");
 }
