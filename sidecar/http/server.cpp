@@ -37,6 +37,7 @@ namespace {
 class Session;
 
 constexpr std::size_t kReadChunk = 4096;
+constexpr std::size_t kMaxEmptyLineBytes = 8;  // CR and LF ignored before one request line
 // After answering with `Connection: close`, unread input is drained for a moment so that closing
 // does not reset the connection before the client has read the answer (e.g. a refused body).
 constexpr std::chrono::milliseconds kLingerTime{1000};
@@ -140,7 +141,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
     void start() {
         core_->add(this);
-        read_request();
+        // The first bytes are read here, not by the parser, so empty lines before the first
+        // request line are skipped like those before later ones.
+        stage_ = Stage::kReading;
+        stage_since_ = SteadyClock::now();
+        deadline_ = stage_since_ + core_->limits.read_timeout;
+        await_request_bytes();
     }
 
     // Stop, eviction or a missed deadline: pending operations complete with operation_aborted.
@@ -159,21 +165,41 @@ class Session : public std::enable_shared_from_this<Session> {
   private:
     enum class Stage { kReading, kIdle, kWriting, kLingering, kClosed };
 
-    void read_request() {
+    // `restart_clock` false: the request's first bytes were awaited in stage kReading already, and
+    // its deadline runs from then (a new connection's first request).
+    void read_request(bool restart_clock = true) {
+        skip_empty_lines();
+        if (restart_clock) {
+            stage_since_ = SteadyClock::now();
+            deadline_ = stage_since_ + core_->limits.read_timeout;
+        }
         stage_ = Stage::kReading;
-        stage_since_ = SteadyClock::now();
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
             core_->limits.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
         parser_->body_limit(0);  // requests to these endpoints carry no body
-        deadline_ = stage_since_ + core_->limits.read_timeout;
         beast_http::async_read(
             socket_, buffer_, *parser_,
             [self = shared_from_this()](const ErrorCode& ec, std::size_t) { self->on_read(ec); });
     }
 
+    // RFC 9112 section 2.2: empty lines before a request line are ignored (some clients send
+    // CRLF after a request), a few bytes of them per request; more are left for the parser to
+    // refuse.
+    void skip_empty_lines() {
+        const auto* data = static_cast<const char*>(buffer_.data().data());
+        std::size_t n = 0;
+        while (n < buffer_.size() && empty_line_bytes_ < kMaxEmptyLineBytes &&
+               (data[n] == '\r' || data[n] == '\n')) {
+            ++n;
+            ++empty_line_bytes_;
+        }
+        buffer_.consume(n);
+    }
+
     // Keep-alive: wait up to idle_timeout for the next request's first bytes.
     void wait_for_request() {
+        empty_line_bytes_ = 0;
         if (buffer_.size() > 0) {
             read_request();
             return;
@@ -182,6 +208,10 @@ class Session : public std::enable_shared_from_this<Session> {
         idle_since_ = SteadyClock::now();
         stage_since_ = idle_since_;
         deadline_ = idle_since_ + core_->limits.idle_timeout;
+        await_request_bytes();
+    }
+
+    void await_request_bytes() {
         socket_.async_read_some(buffer_.prepare(kReadChunk),
                                 [self = shared_from_this()](const ErrorCode& ec, std::size_t n) {
                                     if (self->stage_ == Stage::kClosed) {
@@ -192,7 +222,12 @@ class Session : public std::enable_shared_from_this<Session> {
                                         return;
                                     }
                                     self->buffer_.commit(n);
-                                    self->read_request();
+                                    self->skip_empty_lines();
+                                    if (self->buffer_.size() == 0) {
+                                        self->await_request_bytes();  // same stage and deadline
+                                        return;
+                                    }
+                                    self->read_request(self->stage_ == Stage::kIdle);
                                 });
     }
 
@@ -312,6 +347,7 @@ class Session : public std::enable_shared_from_this<Session> {
     SteadyClock::time_point stage_since_ = SteadyClock::now();
     SteadyClock::time_point deadline_ = SteadyClock::time_point::max();
     std::size_t drained_ = 0;
+    std::size_t empty_line_bytes_ = 0;  // skipped before the request being read
 };
 
 }  // namespace

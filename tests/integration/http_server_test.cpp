@@ -393,6 +393,43 @@ TEST_CASE("http: HTTP/1.0 closes unless keep-alive is asked; Connection: close i
     }
 }
 
+TEST_CASE("http: empty lines between pipelined requests are ignored, a few of them") {
+    Harness h;
+    make_ready(*h.state);
+    {
+        Conn c(h.port);
+        // Some clients send CRLF after a request; RFC 9112 asks servers to ignore it.
+        REQUIRE(
+            c.send("\r\nGET /livez HTTP/1.1\r\nHost: t\r\n\r\n\r\n"
+                   "GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n\r\n\r\n"
+                   "GET /livez HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
+        for (int i = 0; i < 3; ++i) {
+            const auto r = c.reply();
+            REQUIRE(r);
+            CHECK(r->result_int() == 200);
+        }
+        CHECK(c.closed_within(2000ms));
+    }
+    {
+        Conn c(h.port);  // an empty line in a segment of its own, then the request
+        REQUIRE(c.send("GET /livez HTTP/1.1\r\nHost: t\r\n\r\n"));
+        REQUIRE(c.reply());
+        REQUIRE(c.send("\r\n"));
+        std::this_thread::sleep_for(50ms);
+        REQUIRE(c.send("GET /livez HTTP/1.1\r\nHost: t\r\n\r\n"));
+        const auto r = c.reply();
+        REQUIRE(r);
+        CHECK(r->result_int() == 200);
+    }
+    {
+        Conn c(h.port);  // more than a few: refused, not skipped forever
+        REQUIRE(c.send(std::string(40, '\n') + "GET /livez HTTP/1.1\r\nHost: t\r\n\r\n"));
+        const auto r = c.reply();
+        REQUIRE(r);
+        CHECK(r->result_int() == 400);
+    }
+}
+
 TEST_CASE("http: pipelined requests are answered in order") {
     Harness h;
     make_ready(*h.state);
