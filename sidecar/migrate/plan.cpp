@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace sg::migrate {
 
@@ -223,6 +224,26 @@ std::vector<StatusEntry> describe(const MigrationSet& files,
                 // A changed repeatable or seed is simply applied again: pending, not drift.
                 e.state = d->second->checksum == m.checksum ? State::kApplied : State::kPending;
             }
+            out.push_back(std::move(e));
+        }
+        // A script in the history that no file has now (renamed or deleted): shown as gone,
+        // like a versioned file that is missing.
+        std::set<std::string_view> present;
+        for (const auto& m : list) {
+            present.insert(m.script);
+        }
+        for (const auto& [script, row] : last) {
+            if (present.contains(script)) {
+                continue;
+            }
+            StatusEntry e;
+            e.type = type;
+            e.description = row->description;
+            e.script = row->script;
+            e.installed_on = row->installed_on;
+            e.execution_ms = row->execution_ms;
+            e.error = row->error;
+            e.state = State::kMissingFile;  // its last error, if any, stays shown
             out.push_back(std::move(e));
         }
     };

@@ -180,6 +180,25 @@ TEST_CASE("status describes every state") {
     CHECK(entries[4].state == State::kPending);
 }
 
+TEST_CASE("status shows a renamed repeatable's or seed's old history row as missing-file") {
+    const auto old_view = file("R__views.sql");
+    const auto new_view = file("R__user_views.sql");
+    const auto old_seed = seed("seed/01_users.sql");
+    const std::vector<HistoryRow> h{row(old_view), row(old_seed)};
+    const auto s = set_of({}, {new_view}, {seed("seed/01_people.sql")});
+    const auto entries = describe(s, h);
+    REQUIRE(entries.size() == 4);
+    CHECK(entries[0].script == "R__user_views.sql");
+    CHECK(entries[0].state == State::kPending);
+    CHECK(entries[1].script == "R__views.sql");
+    CHECK(entries[1].type == "repeatable");
+    CHECK(entries[1].state == State::kMissingFile);
+    CHECK(entries[2].script == "seed/01_people.sql");
+    CHECK(entries[2].state == State::kPending);
+    CHECK(entries[3].script == "seed/01_users.sql");
+    CHECK(entries[3].state == State::kMissingFile);
+}
+
 TEST_CASE("undo plan: latest only, or everything above --to, all or nothing") {
     const auto v1 = file("V1__a.sql");
     const auto v2 = file("V2__b.sql");
