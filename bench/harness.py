@@ -78,13 +78,24 @@ def measure(cmd, env=None, cwd=None, out=None, timeout=600.0) -> Run:
         stdin=subprocess.DEVNULL, stdout=out if out is not None else subprocess.DEVNULL,
         stderr=subprocess.STDOUT, start_new_session=True,
     )
-    try:
-        p.wait(timeout)
-    except subprocess.TimeoutExpired:
+    # A blocking wait: Popen.wait(timeout) polls with sleeps of up to 50 ms, which would round
+    # every wall time up to the next 50 ms step. A timer kills the process group instead.
+    expired = threading.Event()
+
+    def kill():
+        expired.set()
         os.killpg(p.pid, signal.SIGKILL)
-        p.wait(10)
-        raise BenchError(f"{cmd[0]} did not finish within {timeout:.0f} s")
+
+    timer = threading.Timer(timeout, kill)
+    timer.start()
+    try:
+        p.wait()
+    finally:
+        timer.cancel()
     wall = time.perf_counter() - t0
+    if expired.is_set():
+        os.unlink(rss_file)
+        raise BenchError(f"{cmd[0]} did not finish within {timeout:.0f} s")
     try:
         text = Path(rss_file).read_text().split()
         rss = int(text[-1]) if text and text[-1].isdigit() else 0
