@@ -100,11 +100,12 @@ std::unique_ptr<db::Connection> connect_with_retry(const std::string& conninfo,
             }
             const milliseconds delay = backoff.next_delay();
             if (backoff.exhausted()) {
-                throw db::ConnectFailed("gave up after " + std::to_string(backoff.attempts()) +
-                                            " attempts (" + e.what() +
-                                            "); check that the server is running and reachable, or "
-                                            "raise DB_INIT_MAX_RETRIES",
-                                        c);
+                throw db::ConnectFailed(
+                    "gave up after " + std::to_string(backoff.attempts()) +
+                        (backoff.attempts() == 1 ? " attempt (" : " attempts (") + e.what() +
+                        "); check that the server is running and reachable, or "
+                        "raise DB_INIT_MAX_RETRIES",
+                    c);
             }
             if (state != nullptr) {
                 state->update(

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <system_error>
 #include <thread>
 
@@ -551,9 +552,26 @@ int cmd_new(const config::Config& config, const std::string& description) {
         std::fprintf(stderr, "schemagate: %s\n", set.problems.front().line().c_str());
         return kExitUsage;
     }
+    // The next number is chosen from the files: one it cannot read could hold a higher version.
+    if (!set.problems.empty()) {
+        for (const auto& p : set.problems) {
+            std::fprintf(stderr, "schemagate: %s\n", p.line().c_str());
+        }
+        std::fprintf(stderr,
+                     "schemagate: new: fix the %zu problem(s) above first; the next version "
+                     "cannot be chosen while they stand\n",
+                     set.problems.size());
+        return kExitInvalid;
+    }
     std::uint64_t next = 1;
     if (!set.versioned.empty()) {
-        next = set.versioned.back().version->parts().front() + 1;
+        const std::uint64_t last = set.versioned.back().version->parts().front();
+        if (last == std::numeric_limits<std::uint64_t>::max()) {
+            std::fprintf(stderr, "schemagate: new: %s has the largest version there is\n",
+                         set.versioned.back().script.c_str());
+            return kExitInvalid;
+        }
+        next = last + 1;
     }
     const std::string name = "V" + std::to_string(next) + "__" + slug + ".sql";
     const fs::path path = config.migrations / name;

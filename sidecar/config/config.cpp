@@ -474,8 +474,9 @@ class Parser {
             const std::string where = value->from_file
                                           ? "the value read from " + std::string(variable) + "_FILE"
                                           : "the value";
-            problem(variable,
-                    where + " is not a valid libpq connection string; " + std::string(kDsnForm));
+            const std::string why = db::dsn_problem(value->text);
+            problem(variable, where + " is not a valid libpq connection string" +
+                                  (why.empty() ? "" : ": " + why) + "; " + std::string(kDsnForm));
             return std::nullopt;
         }
         // libpq parses these only when connecting; a typo there is a setting error, not an

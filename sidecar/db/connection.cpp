@@ -69,25 +69,32 @@ std::string one_line(std::string_view message) {
             end = message.size();
         }
         std::string_view line = message.substr(start, end - start);
-        while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) {
+        while (!line.empty() &&
+               (line.back() == ' ' || line.back() == '\r' || line.back() == '\t')) {
             line.remove_suffix(1);
         }
         const bool excerpt =
             line.substr(0, 5) == "LINE " || line.find_first_not_of(" ^") == std::string_view::npos;
         if (!excerpt) {
-            while (!line.empty() && line.front() == ' ') {
+            const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+            while (!line.empty() && blank(line.front())) {
                 line.remove_prefix(1);
             }
             if (line.substr(0, 7) == "ERROR: " || line.substr(0, 7) == "FATAL: ") {
                 line.remove_prefix(7);
             }
-            while (!line.empty() && line.front() == ' ') {
+            while (!line.empty() && blank(line.front())) {
                 line.remove_prefix(1);
             }
             if (!out.empty()) {
                 out += "; ";
             }
-            out += line;
+            // One line of plain text: libpq indents its hints with a TAB; no control byte
+            // survives into a log line or /health.
+            for (const char c : line) {
+                const auto u = static_cast<unsigned char>(c);
+                out += (u < 0x20 || u == 0x7f) ? ' ' : c;
+            }
         }
         if (end == message.size()) {
             break;

@@ -65,6 +65,92 @@ std::optional<DsnOptions> parse_dsn(const std::string& dsn) {
     return result;
 }
 
+namespace {
+
+// A parameter name as users write them: short, letters, digits and underscores. Anything else
+// may be a piece of a password that a stray '?' or space cut off, and is never shown.
+bool looks_like_name(std::string_view text) {
+    if (text.empty() || text.size() > 40) {
+        return false;
+    }
+    return std::all_of(text.begin(), text.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_';
+    });
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) {
+        row[j] = j;
+    }
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] =
+                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+// libpq's own keyword closest to `name`, if it is close (a typo), else "".
+std::string closest_keyword(std::string_view name) {
+    std::unique_ptr<PQconninfoOption, ConninfoFree> defaults(PQconndefaults());
+    std::string best;
+    std::size_t best_distance = 3;
+    for (const PQconninfoOption* o = defaults.get(); o != nullptr && o->keyword != nullptr; ++o) {
+        const std::size_t d = edit_distance(name, o->keyword);
+        if (d < best_distance) {
+            best_distance = d;
+            best = o->keyword;
+        }
+    }
+    return best;
+}
+
+}  // namespace
+
+std::string dsn_problem(const std::string& dsn) {
+    char* error = nullptr;
+    std::unique_ptr<PQconninfoOption, ConninfoFree> options(PQconninfoParse(dsn.c_str(), &error));
+    if (options || error == nullptr) {
+        if (error != nullptr) {
+            PQfreemem(error);
+        }
+        return {};
+    }
+    const std::string message(error);
+    PQfreemem(error);
+    // libpq: invalid URI query parameter: "foo" / invalid connection option "foo"
+    const bool uri_parameter = message.rfind("invalid URI query parameter: \"", 0) == 0;
+    if (!uri_parameter && message.rfind("invalid connection option \"", 0) != 0) {
+        return {};
+    }
+    const auto open = message.find('"');
+    const auto close = message.find('"', open + 1);
+    if (close == std::string::npos) {
+        return {};
+    }
+    const std::string name = message.substr(open + 1, close - open - 1);
+    // In a URI, an '@' after the '?' means the '?' was part of the user or password.
+    const auto query = dsn.find('?');
+    if (!looks_like_name(name) || (uri_parameter && query != std::string::npos &&
+                                   dsn.find('@', query) != std::string::npos)) {
+        return {};
+    }
+    std::string text = "unknown parameter \"" + name + "\"";
+    if (const std::string near = closest_keyword(name); !near.empty()) {
+        text += " (did you mean " + near + "?)";
+    } else {
+        text += " (libpq's parameters: host, port, dbname, user, sslmode, connect_timeout, ...)";
+    }
+    return text;
+}
+
 std::string quote_conninfo_value(std::string_view value) {
     bool needs_quotes = value.empty();
     for (const char c : value) {

@@ -20,6 +20,11 @@ using DsnOptions = std::map<std::string, std::string>;
 // rejects the string. libpq's error text is dropped because it may echo the value.
 [[nodiscard]] std::optional<DsnOptions> parse_dsn(const std::string& dsn);
 
+// Why libpq rejects `dsn`, when that can be said without echoing any of the value: the name of
+// an unknown parameter (`?foo=bar`, `foo=bar`), which is not a secret when it looks like a name,
+// with the closest libpq keyword. "" when the reason could reveal the value (then say nothing).
+[[nodiscard]] std::string dsn_problem(const std::string& dsn);
+
 // A value quoted for the key=value form when it needs to be: empty, whitespace, ' or \ inside
 // -> '...' with ' and \ escaped by a backslash.
 [[nodiscard]] std::string quote_conninfo_value(std::string_view value);

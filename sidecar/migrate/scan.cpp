@@ -198,9 +198,16 @@ MigrationSet scan(const fs::path& directory) {
     std::error_code ec;
     if (!fs::is_directory(directory, ec)) {
         set.directory_missing = true;
+        std::error_code exists_ec;
+        const bool exists = fs::exists(directory, exists_ec);
+        std::string why = " does not exist";
+        if (ec) {
+            why = " cannot be read (" + ec.message() + ")";
+        } else if (exists) {
+            why = " is not a directory";
+        }
         set.problems.push_back(
-            {"", "migrations directory " + directory.string() +
-                     (ec ? " cannot be read (" + ec.message() + ")" : " does not exist") +
+            {"", "migrations directory " + directory.string() + why +
                      "; mount the service's migrations there or set SCHEMAGATE_MIGRATIONS"});
         return set;
     }

@@ -12,6 +12,21 @@ bool is_digit(char c) {
     return c >= '0' && c <= '9';
 }
 
+// Digits in parts separated by single dots or underscores: "1", "1.1", "2_0_3".
+bool well_formed(std::string_view text) {
+    bool have_digit = false;
+    for (const char c : text) {
+        if (is_digit(c)) {
+            have_digit = true;
+        } else if ((c == '.' || c == '_') && have_digit) {
+            have_digit = false;
+        } else {
+            return false;
+        }
+    }
+    return have_digit;
+}
+
 }  // namespace
 
 std::optional<Version> Version::parse(std::string_view text) {
@@ -99,6 +114,11 @@ FileNameResult parse_file_name(std::string_view name) {
         }
         result.version = Version::parse(version_text);
         if (!result.version) {
+            if (well_formed(version_text)) {  // then only a part's size can be wrong
+                return "version \"" + std::string(version_text) +
+                       "\" is too large: each part of a version is a number up to 20 digits "
+                       "(at most 18446744073709551615); a timestamp such as 20261206120000 fits";
+            }
             return "\"" + std::string(version_text) +
                    "\" is not a version; use numbers separated by dots (1, 1.1, 2.0.3)";
         }

@@ -1004,6 +1004,18 @@ std::vector<BadInput> catalogue() {
     add("migrations directory missing", set("SCHEMAGATE_MIGRATIONS", "/nonexistent/migrations"), 2,
         "/nonexistent/migrations");
     add(
+        "migrations path is a regular file",
+        [](Case& c) {
+            c.env["SCHEMAGATE_MIGRATIONS"] = c.dir.write("not_a_dir.txt", "x\n").string();
+        },
+        2, "not_a_dir.txt is not a directory");
+    add("URL with an unknown parameter",
+        set("DATABASE_URL", "postgresql://u:hunter2@127.0.0.1/db?sslmdoe=require"), 2,
+        "unknown parameter \"sslmdoe\" (did you mean sslmode?)");
+    add("key=value string with an unknown parameter",
+        set("DATABASE_URL", "host=127.0.0.1 dbname=db colour=blue"), 2,
+        "unknown parameter \"colour\"");
+    add(
         "unknown flag",
         [](Case& c) {
             c.args = {"migrate", "--no-such-flag"};
@@ -1023,6 +1035,8 @@ std::vector<BadInput> catalogue() {
         "V2_add_things.sql");
     add("version that is not a number", file("Vtwo__things.sql", "SELECT 1;\n"), 4,
         "Vtwo__things.sql");
+    add("version larger than a number can be", file("V99999999999999999999__x.sql", "SELECT 1;\n"),
+        4, "too large: each part of a version is a number up to 20 digits");
     add("duplicate version", file("V1__again.sql", "SELECT 1;\n"), 4,
         "duplicate migration version 1");
     add("empty file", file("V2__empty.sql", ""), 4, "V2__empty.sql: is empty");
@@ -1251,6 +1265,22 @@ std::vector<BadInput> catalogue() {
         },
         3, "database unreachable");
     add(
+        "one connection attempt allowed, nothing listening",
+        [](Case& c) {
+            c.env["DATABASE_URL"] =
+                "postgresql://postgres:x@127.0.0.1:" + std::to_string(sg::test::free_port()) +
+                "/db";
+            c.env["DB_INIT_MAX_RETRIES"] = "1";
+        },
+        3, "gave up after 1 attempt (");
+    add(
+        "new while a file has a version too large",
+        [](Case& c) {
+            c.dir.write("V99999999999999999999__x.sql", "SELECT 1;\n");
+            c.args = {"new", "next one"};
+        },
+        4, "the next version cannot be chosen");
+    add(
         "healthcheck with nothing listening",
         [](Case& c) {
             c.args = {"healthcheck", "--url",
@@ -1363,10 +1393,16 @@ TEST_CASE("fault: the bad-input catalogue: one clear line, the documented exit c
                               return contains(line, row.line);
                           }) == 1;
         CHECK_MESSAGE(once, "the problem is reported on more than one line");
+        // Plain lines: no TAB or other control byte from libpq or a file reaches the output.
+        const bool plain = std::none_of(output.begin(), output.end(), [](char ch) {
+            const auto u = static_cast<unsigned char>(ch);
+            return (u < 0x20 && ch != '\n') || u == 0x7f;
+        });
+        CHECK_MESSAGE(plain, "a control byte in the output");
         const std::string after = row.after(c);
         CHECK_MESSAGE(after.empty(), after);
-        const bool ok = r.exit_code == row.exit_code && !matched.empty() && once && after.empty() &&
-                        r.term_signal == 0 && !r.timed_out;
+        const bool ok = r.exit_code == row.exit_code && !matched.empty() && once && plain &&
+                        after.empty() && r.term_signal == 0 && !r.timed_out;
         if (ok) {
             ++passed;
         }

@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include "sidecar/db/connection.hpp"
 #include "sidecar/db/dsn.hpp"
 
 using sg::db::DsnOptions;
@@ -206,4 +207,36 @@ TEST_CASE("with_database replaces only the database") {
     CHECK(out.at("host") == "db");
     CHECK(parsed(sg::db::with_database("host=db", "my db")).at("dbname") == "my db");
     CHECK_THROWS_AS((void)sg::db::with_database("bogus=1", "x"), std::invalid_argument);
+}
+
+TEST_CASE("dsn_problem names an unknown parameter, never a piece of the value") {
+    CHECK(sg::db::dsn_problem("postgres://u:pw@db/x?foo=bar") ==
+          "unknown parameter \"foo\" "
+          "(libpq's parameters: host, port, "
+          "dbname, user, sslmode, "
+          "connect_timeout, ...)");
+    CHECK(
+        sg::db::dsn_problem("host=db sslmod=require").find("\"sslmod\" (did you mean sslmode?)") !=
+        std::string::npos);
+    CHECK(sg::db::dsn_problem("postgres://u@db/x?conect_timeout=3").find("connect_timeout") !=
+          std::string::npos);
+    // A '?' inside the password: what follows it is the value, never shown.
+    CHECK(sg::db::dsn_problem("postgres://u:hun?ter2=x@db/x").empty());
+    // Names that do not look like names may be a password cut by a space.
+    CHECK(sg::db::dsn_problem("password=a b$c=1").empty());
+    CHECK(sg::db::dsn_problem("host=db").empty());
+    CHECK(sg::db::dsn_problem("host='open").empty());
+}
+
+TEST_CASE("one_line folds libpq's message to plain text without TABs or the excerpt") {
+    CHECK(sg::db::one_line("connection to server at \"127.0.0.1\", port 1 failed: Connection "
+                           "refused\n\tIs the server running on that host and accepting TCP/IP "
+                           "connections?\n") ==
+          "connection to server at \"127.0.0.1\", port 1 failed: Connection refused; Is the server "
+          "running on that host and accepting TCP/IP connections?");
+    CHECK(sg::db::one_line(
+              "ERROR:  syntax error at or near \"SELEC\"\nLINE 1: SELEC 1\n        ^\n") ==
+          "syntax error at or near \"SELEC\"");
+    CHECK(sg::db::one_line("a\tb\x01"
+                           "c") == "a b c");
 }

@@ -88,6 +88,11 @@ TEST_CASE("file names") {
     CHECK(why("V1_x.sql").find("__") != std::string::npos);
     CHECK(why("V__x.sql").find("missing version") != std::string::npos);
     CHECK(why("Vx__y.sql").find("is not a version") != std::string::npos);
+    CHECK(why("V99999999999999999999__x.sql")
+              .find("too large: each part of a version is a number up to 20 digits") !=
+          std::string::npos);
+    CHECK(why("V1.99999999999999999999__x.sql").find("too large") != std::string::npos);
+    CHECK(why("V1..2__x.sql").find("is not a version") != std::string::npos);
     CHECK(why("R1__x.sql").find("no version") != std::string::npos);
     CHECK(why("V1__.sql").find("missing description") != std::string::npos);
     CHECK(why("V1__x.txt").find(".sql") != std::string::npos);
