@@ -312,6 +312,9 @@ InitOutcome Initialiser::run_once(Files files) {
         s.applied_this_run.clear();
     });
 
+    for (const auto& i : files.set.ignored) {
+        spdlog::warn("ignored: {}", i.line());
+    }
     if (!files.problems.empty()) {
         std::string message = files.problems.front();
         if (files.problems.size() > 1) {

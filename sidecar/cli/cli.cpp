@@ -301,9 +301,17 @@ bool report_lint(const config::Config& config, const migrate::MigrationSet& file
     return fatal && !active.empty();
 }
 
+// Files next to the migrations that are not read: said, never silently skipped.
+void warn_ignored(const migrate::MigrationSet& set) {
+    for (const auto& i : set.ignored) {
+        std::fprintf(stderr, "schemagate: warning: ignored: %s\n", i.line().c_str());
+    }
+}
+
 int cmd_validate(const config::Config& config, bool offline) {
     const app::Files files =
         app::load_files(config, db::database_name(config.database_url.reveal()));
+    warn_ignored(files.set);
     for (const auto& p : files.problems) {
         std::fprintf(stderr, "schemagate: %s\n", p.c_str());
     }
@@ -358,6 +366,7 @@ int cmd_validate(const config::Config& config, bool offline) {
 int cmd_plan(const config::Config& config, bool json, bool offline) {
     const app::Files files =
         app::load_files(config, db::database_name(config.database_url.reveal()));
+    warn_ignored(files.set);
     for (const auto& p : files.problems) {
         std::fprintf(stderr, "schemagate: %s\n", p.c_str());
     }
@@ -413,6 +422,7 @@ int cmd_status(const config::Config& config, bool json) {
     for (const auto& p : files.problems) {
         spdlog::warn("invalid migration file: {}", p);
     }
+    warn_ignored(files.set);
     wait::Stop stop;
     const SignalStop signals(stop);
     Session session;

@@ -123,7 +123,8 @@ std::string not_regular_reason(const fs::directory_entry& entry) {
 
 // seed/ and verify/: NN_<name>.sql in name order.
 void scan_ordered_dir(const fs::path& dir, const std::string& prefix, MigrationType type,
-                      std::vector<Migration>& out, std::vector<ScanProblem>& problems) {
+                      std::vector<Migration>& out, std::vector<ScanProblem>& problems,
+                      std::vector<ScanProblem>& ignored) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
         return;
@@ -135,12 +136,12 @@ void scan_ordered_dir(const fs::path& dir, const std::string& prefix, MigrationT
     }
     for (; it != fs::directory_iterator(); it.increment(ec)) {
         const std::string name = it->path().filename().string();
-        if (name.empty() || name.front() == '.') {
-            continue;
-        }
         std::string script = prefix;
         script.append("/").append(name);
-        if (name.size() < 4 || name.substr(name.size() - 4) != ".sql") {
+        if (name.size() < 4 || name.substr(name.size() - 4) != ".sql" || name.front() == '.') {
+            if (std::string why = ignored_reason(name); !why.empty()) {
+                ignored.push_back({script, std::move(why)});
+            }
             continue;  // README.md and the like
         }
         if (!is_regular_file(*it)) {
@@ -192,6 +193,28 @@ void report_duplicates(std::vector<Migration>& list, const char* what,
 
 }  // namespace
 
+std::string ignored_reason(std::string_view name) {
+    if (name.empty() || name.substr(0, 2) == "..") {
+        return {};  // Kubernetes' ..data and ..<timestamp> entries of a mounted ConfigMap
+    }
+    std::string lower(name);
+    for (auto& c : lower) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    const auto sql = lower.rfind(".sql");
+    if (sql == std::string::npos) {
+        return {};
+    }
+    const std::string_view rest = std::string_view(lower).substr(sql + 4);
+    if (!rest.empty() && std::string_view("~.#-_").find(rest.front()) == std::string_view::npos) {
+        return {};  // .sqlite and the like
+    }
+    if (name.front() == '.' || name.front() == '#' || !rest.empty()) {
+        return "an editor's backup or swap file, or a copy; only names ending in .sql are read";
+    }
+    return "the extension must be lower-case .sql to be read";
+}
+
 MigrationSet scan(const fs::path& directory) {
     MigrationSet set;
     set.directory = directory;
@@ -219,15 +242,15 @@ MigrationSet scan(const fs::path& directory) {
     }
     for (; it != fs::directory_iterator(); it.increment(ec)) {
         const std::string name = it->path().filename().string();
-        if (name.empty() || name.front() == '.') {
-            continue;  // hidden files, Kubernetes' ..data links
-        }
         std::error_code type_ec;
         if (it->is_directory(type_ec)) {
             continue;  // seed/ and verify/ are read below; other folders are not ours
         }
-        if (name.size() < 4 || name.substr(name.size() - 4) != ".sql") {
-            continue;
+        if (name.size() < 4 || name.substr(name.size() - 4) != ".sql" || name.front() == '.') {
+            if (std::string why = ignored_reason(name); !why.empty()) {
+                set.ignored.push_back({name, std::move(why)});
+            }
+            continue;  // README.md, hidden files, Kubernetes' ..data links
         }
         const auto parsed = parse_file_name(name);
         if (const auto* why = std::get_if<std::string>(&parsed)) {
@@ -289,9 +312,10 @@ MigrationSet scan(const fs::path& directory) {
                                                   "__*.sql"});
         }
     }
-    scan_ordered_dir(directory / "seed", "seed", MigrationType::kSeed, set.seed, set.problems);
+    scan_ordered_dir(directory / "seed", "seed", MigrationType::kSeed, set.seed, set.problems,
+                     set.ignored);
     scan_ordered_dir(directory / "verify", "verify", MigrationType::kVerify, set.verify,
-                     set.problems);
+                     set.problems, set.ignored);
     return set;
 }
 

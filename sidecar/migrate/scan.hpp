@@ -43,7 +43,10 @@ struct MigrationSet {
     std::vector<Migration> seed;        // by name
     std::vector<Migration> verify;      // by name
     std::vector<ScanProblem> problems;  // bad names, duplicates, unreadable or invalid files
-    bool directory_missing = false;     // the directory itself does not exist or cannot be read
+    // Files that look meant as migrations but are not read: `V1__a.SQL`, editor backups
+    // (`V1__a.sql~`, `V1__a.sql.bak`, `.V1__a.sql.swp`). Warned about, never silently skipped.
+    std::vector<ScanProblem> ignored;
+    bool directory_missing = false;  // the directory itself does not exist or cannot be read
 
     [[nodiscard]] const Migration* find_versioned(const Version& v) const;
     [[nodiscard]] const Migration* find_undo(const Version& v) const;
@@ -53,5 +56,10 @@ struct MigrationSet {
 inline constexpr std::size_t kMaxFileBytes = std::size_t{64} * 1024 * 1024;
 
 [[nodiscard]] MigrationSet scan(const std::filesystem::path& directory);
+
+// Why a directory entry that is not read as a migration should still be mentioned: "" for
+// names that are clearly something else (README.md, Kubernetes' ..data), else the reason
+// ("the extension must be lower-case .sql", "an editor's backup or swap file").
+[[nodiscard]] std::string ignored_reason(std::string_view name);
 
 }  // namespace sg::migrate

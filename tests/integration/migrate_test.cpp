@@ -285,6 +285,29 @@ TEST_CASE("placeholders are substituted; an unknown one is a validation error wi
           std::string::npos);
 }
 
+TEST_CASE("an upper-case .SQL file or an editor backup is named by validate and migrate") {
+    TempDatabase db;
+    TempDir dir;
+    dir.write("V1__a.sql", "CREATE TABLE a (id int);\n");
+    dir.write("V2__b.SQL", "CREATE TABLE b (id int);\n");
+    dir.write("V1__a.sql~", "CREATE TABLE a (id int);\n");
+    dir.write("seed/01_users.sql.bak", "SELECT 1;\n");
+    dir.write("README.md", "notes\n");
+    const auto v = sg::test::run_schemagate({"validate", "--offline"}, env_for(db, dir));
+    INFO(all_output(v));
+    CHECK(v.exit_code == 0);
+    CHECK(v.err.find("warning: ignored: V2__b.SQL: the extension must be lower-case .sql") !=
+          std::string::npos);
+    CHECK(v.err.find("warning: ignored: V1__a.sql~: an editor's backup") != std::string::npos);
+    CHECK(v.err.find("ignored: seed/01_users.sql.bak") != std::string::npos);
+    CHECK(v.err.find("README.md") == std::string::npos);
+    const auto m = sg::test::run_schemagate({"migrate"}, env_for(db, dir));
+    INFO(all_output(m));
+    CHECK(m.exit_code == 0);
+    CHECK(all_output(m).find("ignored: V2__b.SQL") != std::string::npos);
+    CHECK(q(db, "SELECT to_regclass('public.b') IS NULL") == "t");
+}
+
 TEST_CASE("repeatables re-run only when their checksum changes, after versioned ones") {
     TempDatabase db;
     TempDir dir;

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include "sidecar/migrate/scan.hpp"
 #include "sidecar/migrate/version.hpp"
 
 using sg::migrate::FileKind;
@@ -103,4 +104,20 @@ TEST_CASE("description slugs for `new`") {
     CHECK(sg::migrate::description_slug("Add user emails!") == "add_user_emails");
     CHECK(sg::migrate::description_slug("  create   orders  ") == "create_orders");
     CHECK(sg::migrate::description_slug("---") == "");
+}
+
+TEST_CASE("files that look meant as migrations but are not read are named, others are not") {
+    using sg::migrate::ignored_reason;
+    CHECK(ignored_reason("V1__a.SQL").find("lower-case .sql") != std::string::npos);
+    CHECK(ignored_reason("V1__a.Sql").find("lower-case .sql") != std::string::npos);
+    for (const char* backup : {"V1__a.sql~", "V1__a.sql.bak", "V1__a.sql.orig", ".V1__a.sql.swp",
+                               "#V1__a.sql#", "V1__a.sql-copy", ".V1__a.sql"}) {
+        CAPTURE(backup);
+        CHECK(ignored_reason(backup).find("backup") != std::string::npos);
+    }
+    for (const char* other : {"README.md", "..data", "..2026_12_06_10_00_00.123", "notes.txt",
+                              "cache.sqlite", ".gitkeep", "Makefile"}) {
+        CAPTURE(other);
+        CHECK(ignored_reason(other).empty());
+    }
 }
