@@ -163,6 +163,10 @@ migrate::EngineOptions engine_options(const config::Config& config) {
     o.lock_timeout = config.lock_timeout;
     o.statement_lock_timeout = config.statement_lock_timeout;
     o.lock_retries = config.lock_retries;
+    o.out_of_order_allowed = config.out_of_order_allowed;
+    if (!config.target_version.empty()) {
+        o.target = migrate::Version::parse(config.target_version);
+    }
     for (const auto& [name, value] : config.placeholders) {
         o.extra_placeholders[name] = value;
     }

@@ -355,6 +355,18 @@ int cmd_validate(const config::Config& config, bool offline) {
                      plan.drift.size());
         return kExitInvalid;
     }
+    if (const std::string order = migrate::out_of_order_problem(plan); !order.empty()) {
+        if (!config.out_of_order_allowed) {
+            std::fprintf(stderr, "schemagate: %s\n", order.c_str());
+            return kExitInvalid;
+        }
+        for (const auto& script : plan.out_of_order) {
+            std::fprintf(stderr,
+                         "schemagate: warning: %s is below the latest applied version %s; "
+                         "applied where it is (SCHEMAGATE_OUT_OF_ORDER=allow)\n",
+                         script.c_str(), plan.current_version.c_str());
+        }
+    }
     if (report_lint(config, s, plan, session.facts.database)) {
         return kExitInvalid;
     }
@@ -396,6 +408,12 @@ int cmd_plan(const config::Config& config, bool json, bool offline) {
                          "schemagate: %s changed after it was applied: the next migrate stops "
                          "there; restore it or run `schemagate repair`\n",
                          plan.drift.front().migration->script.c_str());
+            return kExitInvalid;
+        }
+        if (const std::string order = migrate::out_of_order_problem(plan);
+            !order.empty() && !config.out_of_order_allowed) {
+            std::fprintf(stderr, "schemagate: the next migrate refuses to run: %s\n",
+                         order.c_str());
             return kExitInvalid;
         }
     }
@@ -510,6 +528,8 @@ int cmd_undo(const config::Config& config, const std::string& to_text) {
         const auto outcome = session.engine->undo(to);
         if (outcome.result != migrate::Result::kOk) {
             spdlog::error("undo failed: {}", outcome.message);
+        } else if (!outcome.message.empty()) {
+            spdlog::info("{}", outcome.message);
         } else {
             spdlog::info("undo finished undone={} ms={}", outcome.applied, outcome.elapsed.count());
         }
@@ -651,6 +671,10 @@ int main(int argc, char** argv) {
     auto* run = app.add_subcommand(
         "run", "wait, provision, migrate, seed, verify, then serve HTTP until SIGTERM");
     auto* migrate = app.add_subcommand("migrate", "the same steps once, then exit");
+    std::string target;
+    migrate->add_option("--target", target,
+                        "apply versioned migrations up to this version only; newer ones stay "
+                        "pending");
     auto* status =
         app.add_subcommand("status", "each migration's version, type, state, applied at, duration");
     bool status_json = false;
@@ -725,10 +749,18 @@ int main(int argc, char** argv) {
         }
         const bool needs_service = !(validate->parsed() && offline) &&
                                    !(plan->parsed() && plan_offline) && !create->parsed();
-        const auto config = load_config(flags, needs_service);
+        if (migrate->parsed() && !target.empty() && !migrate::Version::parse(target)) {
+            std::fprintf(stderr,
+                         "schemagate: --target %s: not a version; use numbers separated by dots "
+                         "(1.1)\n",
+                         target.c_str());
+            return kExitUsage;
+        }
+        auto config = load_config(flags, needs_service);
         if (!config) {
             return kExitUsage;
         }
+        config->target_version = target;
         if (run->parsed()) {
             return app::run_daemon(*config);
         }

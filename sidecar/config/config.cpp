@@ -35,82 +35,6 @@ constexpr std::string_view kDsnForm =
     "use a URI such as postgres://user@host:5432/db?sslmode=require or key=value pairs such as "
     "host=db port=5432 dbname=app user=app (the value is not shown: it may hold a password)";
 
-// The settings table: README and `--help` are written from it, parse() reads exactly these.
-const std::vector<Setting>& settings_table() {
-    static const std::vector<Setting> table = {
-        {"DATABASE_URL", "database-url", "",
-         "the service's connection (URI or key=value); unset = libpq defaults and PG* variables",
-         true},
-        {"SCHEMAGATE_SERVICE", "service", "",
-         "the paired service's name (required); names the lock, role and schema defaults", false},
-        {"SCHEMAGATE_MIGRATIONS", "migrations", "/migrations", "the service's migrations directory",
-         false},
-        {"SCHEMAGATE_ISOLATION", "isolation", "shared",
-         "shared | schema | database: where the service's objects live", false},
-        {"SCHEMAGATE_SCHEMA", "schema", "public",
-         "target schema, holds the history table (default: public for shared isolation, the "
-         "service's name otherwise)",
-         false},
-        {"SCHEMAGATE_ADMIN_URL", "admin-url", "",
-         "privileged connection used only to provision database, role, schema, grants and "
-         "extensions; unset = provision nothing",
-         true},
-        {"SCHEMAGATE_ROLE", "role", "<service>",
-         "the service's login role, created or updated when "
-         "provisioning",
-         false},
-        {"SCHEMAGATE_ROLE_PASSWORD", "role-password", "",
-         "password set on the service's role when provisioning", true},
-        {"SCHEMAGATE_EXTENSIONS", "extensions", "",
-         "comma list of extensions created with the admin connection (uuid-ossp,pgcrypto)", false},
-        {"SCHEMAGATE_LISTEN", "listen", "0.0.0.0:8080",
-         "HTTP address: host:port, [ipv6]:port or :port (port 0 = any free port)", false},
-        {"SCHEMAGATE_LOCK_TIMEOUT", "lock-timeout", "5m",
-         "how long to wait for another runner's migration lock", false},
-        {"SCHEMAGATE_STATEMENT_LOCK_TIMEOUT", "statement-lock-timeout", "3s",
-         "lock_timeout of each migration statement, so DDL never queues traffic behind it for "
-         "long (0 = off); a file that hits it rolls back and is retried",
-         false},
-        {"SCHEMAGATE_LOCK_RETRIES", "lock-retries", "10",
-         "how many times a file that hit the statement lock timeout is retried, with capped "
-         "exponential back-off and jitter, before the run fails naming the blocking session",
-         false},
-        {"SCHEMAGATE_LINT", "lint", "warn",
-         "error | warn | off: what a lint finding in a pending file does (error: stop before "
-         "anything is applied, exit 4; warn: log it)",
-         false},
-        {"DB_INIT_MAX_RETRIES", "db-init-max-retries", "10",
-         "connection attempts before giving up (0 = no limit)", false},
-        {"DB_INIT_INITIAL_DELAY", "db-init-initial-delay", "0.1", "first back-off delay, seconds",
-         false},
-        {"DB_INIT_MAX_DELAY", "db-init-max-delay", "30", "back-off cap, seconds", false},
-        {"DB_INIT_TIMEOUT", "db-init-timeout", "30", "one connection attempt's timeout, seconds",
-         false},
-        {"LOG_LEVEL", "log-level", "info", "trace | debug | info | warn | error | critical | off",
-         false},
-        {"SCHEMAGATE_LOG_FORMAT", "log-format", "text",
-         "text | json (one object per line: ts, level, msg, service, fields)", false},
-        {"SCHEMAGATE_HTTP_MAX_HEADER_BYTES", "http-max-header-bytes", "8192",
-         "largest request header accepted (431 beyond)", false},
-        {"SCHEMAGATE_HTTP_MAX_CONNECTIONS", "http-max-connections", "256",
-         "simultaneous HTTP connections", false},
-        {"SCHEMAGATE_HTTP_READ_TIMEOUT", "http-read-timeout", "5s",
-         "time a client has to send a whole request", false},
-        {"SCHEMAGATE_HTTP_IDLE_TIMEOUT", "http-idle-timeout", "5s",
-         "idle keep-alive connections are closed after this", false},
-    };
-    return table;
-}
-
-const Setting* find_setting(std::string_view variable) {
-    for (const auto& s : settings_table()) {
-        if (s.variable == variable) {
-            return &s;
-        }
-    }
-    return nullptr;
-}
-
 bool starts_with(std::string_view text, std::string_view prefix) {
     return text.substr(0, prefix.size()) == prefix;
 }
@@ -710,10 +634,6 @@ std::string_view to_string(LintMode mode) {
     return "warn";
 }
 
-const std::vector<Setting>& settings() {
-    return settings_table();
-}
-
 std::optional<Millis> parse_duration(std::string_view text) {
     const DurationParse parsed = parse_duration_detail(text);
     if (parsed.status != DurationStatus::kOk) {
@@ -781,7 +701,7 @@ ParseResult parse(const Env& env, Requirements requirements, FileReader read_fil
 
     // Which variables exist at all, for unknown-name detection and suggestions.
     std::vector<std::string> known;
-    for (const auto& s : settings_table()) {
+    for (const auto& s : settings()) {
         known.emplace_back(s.variable);
         if (s.secret_file_allowed) {
             known.push_back(std::string(s.variable) + std::string(kFileSuffix));
@@ -968,6 +888,24 @@ ParseResult parse(const Env& env, Requirements requirements, FileReader read_fil
         } else {
             p.problem("SCHEMAGATE_LINT",
                       quote(*lint) + " is not a lint mode; use error, warn or off");
+        }
+    }
+    if (auto text = p.get_trimmed("SCHEMAGATE_OUT_OF_ORDER")) {
+        const std::string lowered = to_lower(*text);
+        if (lowered == "refuse" || lowered == "allow") {
+            c.out_of_order_allowed = lowered == "allow";
+        } else {
+            p.problem("SCHEMAGATE_OUT_OF_ORDER",
+                      quote(*text) + " is not a choice; use refuse or allow");
+        }
+    }
+    if (auto text = p.get_trimmed("SCHEMAGATE_VERSION_STYLE")) {
+        const std::string lowered = to_lower(*text);
+        if (lowered == "sequential" || lowered == "timestamp") {
+            c.timestamp_versions = lowered == "timestamp";
+        } else {
+            p.problem("SCHEMAGATE_VERSION_STYLE",
+                      quote(*text) + " is not a style; use sequential or timestamp");
         }
     }
     if (auto n = p.count("DB_INIT_MAX_RETRIES", 0, INT_MAX, "10, or 0 for no limit")) {

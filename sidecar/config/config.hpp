@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sidecar/config/secret.hpp"
+#include "sidecar/config/settings.hpp"
 
 namespace sg::config {
 
@@ -30,18 +31,6 @@ enum class LintMode { kError, kWarn, kOff };
 
 // Durations are accepted from 0 up to this bound (some settings need at least 1ms).
 inline constexpr Millis kMaxDuration{std::chrono::hours(24 * 7)};
-
-// One setting of the table in README and SPEC: its variable, its flag, its default, its meaning.
-struct Setting {
-    std::string_view variable;  // e.g. "SCHEMAGATE_LOCK_TIMEOUT"
-    std::string_view flag;      // e.g. "lock-timeout" (used as --lock-timeout)
-    std::string_view fallback;  // default as shown to users ("" = unset)
-    std::string_view help;
-    bool secret_file_allowed;  // may be given as <variable>_FILE
-};
-
-// The whole table, in the order users read it.
-[[nodiscard]] const std::vector<Setting>& settings();
 
 struct HttpLimits {
     std::size_t max_header_bytes = std::size_t{8} * 1024;
@@ -71,7 +60,10 @@ struct Config {
     std::optional<Millis> statement_lock_timeout{std::chrono::seconds(3)};  // nullopt = off
     int lock_retries = 10;  // retries of a file that hit the statement lock timeout
     LintMode lint = LintMode::kWarn;
-    int max_retries = 10;  // 0 = no limit
+    bool out_of_order_allowed = false;  // SCHEMAGATE_OUT_OF_ORDER=allow
+    bool timestamp_versions = false;    // SCHEMAGATE_VERSION_STYLE=timestamp (for `new`)
+    std::string target_version;  // `migrate --target` (a flag, not a setting); "" = every version
+    int max_retries = 10;        // 0 = no limit
     Millis initial_delay{100};
     Millis max_delay{30000};
     Millis connect_timeout{30000};

@@ -694,6 +694,9 @@ Outcome Engine::migrate_unguarded() {
     if (!plan.drift.empty()) {
         return drift_outcome(plan);
     }
+    if (auto refused = narrow(plan, start)) {
+        return *refused;
+    }
     if (plan.has_work() && events_.before_apply) {
         if (auto refused = events_.before_apply(plan, placeholders_)) {
             Outcome o;
@@ -732,6 +735,9 @@ Outcome Engine::migrate_unguarded() {
         if (!plan.drift.empty()) {
             return drift_outcome(plan);
         }
+        if (auto refused = narrow(plan, start)) {
+            return *refused;
+        }
         const int total = static_cast<int>(files_.versioned.size() + files_.repeatable.size() +
                                            files_.seed.size());
         outcome.skipped = total - static_cast<int>(plan.versioned.size() + plan.repeatable.size() +
@@ -750,11 +756,33 @@ Outcome Engine::migrate_unguarded() {
         outcome.skipped = static_cast<int>(files_.versioned.size() + files_.repeatable.size() +
                                            files_.seed.size());
     }
+    if (held_back_ > 0) {
+        spdlog::info(
+            "target version {} reached; {} newer version(s) stay pending; repeatables, seeds and "
+            "verify run once every version is applied",
+            options_.target->text(), held_back_);
+        outcome.elapsed = since(start);
+        return outcome;
+    }
     Outcome verified = verify();
     verified.applied = outcome.applied;
     verified.skipped = outcome.skipped;
     verified.elapsed = since(start);
     return verified;
+}
+
+std::optional<Outcome> Engine::narrow(Plan& plan, Clock::time_point start) {
+    if (!options_.out_of_order_allowed) {
+        if (std::string problem = out_of_order_problem(plan); !problem.empty()) {
+            Outcome o;
+            o.result = Result::kInvalid;
+            o.message = std::move(problem);
+            o.elapsed = since(start);
+            return o;
+        }
+    }
+    held_back_ = options_.target ? limit_to_target(plan, *options_.target) : 0;
+    return std::nullopt;
 }
 
 Outcome Engine::verify() {
@@ -815,6 +843,11 @@ Outcome Engine::undo(const std::optional<Version>& to) {
         return *failed;
     }
     const UndoPlan plan = make_undo_plan(files_, history(), to);
+    if (!plan.nothing.empty()) {
+        outcome.message = plan.nothing;
+        outcome.elapsed = since(start);
+        return outcome;
+    }
     if (!plan.problems.empty()) {
         outcome.result = Result::kInvalid;
         outcome.message = plan.problems.front();

@@ -28,6 +28,8 @@ struct EngineOptions {
     int lock_retries = 10;  // tries again of a file that hit the statement lock timeout
     std::chrono::milliseconds lock_retry_initial{500};  // first back-off delay (then doubled)
     Placeholders extra_placeholders;                    // SCHEMAGATE_PLACEHOLDER_*
+    bool out_of_order_allowed = false;                  // SCHEMAGATE_OUT_OF_ORDER=allow
+    std::optional<Version> target;  // migrate --target: versions above it stay pending
 };
 
 enum class Stage { kMigrating, kSeeding, kVerifying };
@@ -91,6 +93,10 @@ class Engine {
 
   private:
     Outcome migrate_unguarded();
+    // Out-of-order versions refused (unless allowed) and --target applied to `plan`: an
+    // outcome when the run must stop before anything is applied.
+    std::optional<Outcome> narrow(Plan& plan, std::chrono::steady_clock::time_point start);
+    int held_back_ = 0;  // versions above --target left pending by this run
     struct Applied {
         bool ok = false;
         std::string message;

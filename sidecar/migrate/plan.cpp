@@ -154,6 +154,34 @@ Plan make_plan(const MigrationSet& files, const std::vector<HistoryRow>& history
     return plan;
 }
 
+int limit_to_target(Plan& plan, const Version& target) {
+    const auto above =
+        std::stable_partition(plan.versioned.begin(), plan.versioned.end(),
+                              [&](const Step& s) { return !(target < *s.migration->version); });
+    const int held = static_cast<int>(plan.versioned.end() - above);
+    plan.versioned.erase(above, plan.versioned.end());
+    if (held > 0) {
+        plan.repeatable.clear();
+        plan.seed.clear();
+    }
+    return held;
+}
+
+std::string out_of_order_problem(const Plan& plan) {
+    if (plan.out_of_order.empty()) {
+        return {};
+    }
+    std::string line =
+        plan.out_of_order.front() + " is below the latest applied version " + plan.current_version +
+        ": it was added out of order (merged from another branch?); give it a "
+        "version above " +
+        plan.current_version + ", or set SCHEMAGATE_OUT_OF_ORDER=allow to apply it where it is";
+    if (plan.out_of_order.size() > 1) {
+        line += " (" + std::to_string(plan.out_of_order.size() - 1) + " more such file(s))";
+    }
+    return line;
+}
+
 std::vector<StatusEntry> describe(const MigrationSet& files,
                                   const std::vector<HistoryRow>& history) {
     std::vector<StatusEntry> out;
@@ -265,7 +293,7 @@ UndoPlan make_undo_plan(const MigrationSet& files, const std::vector<HistoryRow>
     std::sort(applied.begin(), applied.end(),
               [](const Version& a, const Version& b) { return b < a; });
     if (applied.empty()) {
-        plan.problems.emplace_back("nothing to undo: no versioned migration is applied");
+        plan.nothing = "nothing to undo: no versioned migration is applied";
         return plan;
     }
     std::vector<Version> targets;
@@ -276,7 +304,9 @@ UndoPlan make_undo_plan(const MigrationSet& files, const std::vector<HistoryRow>
             }
         }
         if (targets.empty()) {
-            plan.problems.push_back("nothing to undo: no applied version is above " + to->text());
+            plan.nothing = "nothing to undo: no applied version is above " + to->text() +
+                           " (the current version is " + applied.front().text() + ")";
+            return plan;
         }
     } else {
         targets.push_back(applied.front());

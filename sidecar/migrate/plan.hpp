@@ -78,6 +78,15 @@ struct Plan {
 
 [[nodiscard]] Plan make_plan(const MigrationSet& files, const std::vector<HistoryRow>& history);
 
+// `migrate --target`: keeps the pending versions at or below `target` and drops the rest; while
+// any stays pending above it, repeatables and seeds wait too (they are written for the schema
+// of the latest version). Returns how many versions were held back.
+int limit_to_target(Plan& plan, const Version& target);
+
+// One line for pending versions below the latest applied one (SCHEMAGATE_OUT_OF_ORDER=refuse),
+// naming the first, the latest applied version and both fixes; "" when there are none.
+[[nodiscard]] std::string out_of_order_problem(const Plan& plan);
+
 // Every file and every history entry, in the order `status` shows them.
 [[nodiscard]] std::vector<StatusEntry> describe(const MigrationSet& files,
                                                 const std::vector<HistoryRow>& history);
@@ -86,6 +95,7 @@ struct Plan {
 struct UndoPlan {
     std::vector<const Migration*> steps;  // the U files, newest first
     std::vector<std::string> problems;    // e.g. no U file for an applied version
+    std::string nothing;  // set when there is nothing to undo (not a problem): says why
 };
 [[nodiscard]] UndoPlan make_undo_plan(const MigrationSet& files,
                                       const std::vector<HistoryRow>& history,

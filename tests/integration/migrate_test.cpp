@@ -308,6 +308,68 @@ TEST_CASE("an upper-case .SQL file or an editor backup is named by validate and 
     CHECK(q(db, "SELECT to_regclass('public.b') IS NULL") == "t");
 }
 
+TEST_CASE("a version below the latest applied one is refused, or applied with OUT_OF_ORDER=allow") {
+    TempDatabase db;
+    TempDir dir;
+    dir.write("V1__a.sql", "CREATE TABLE a (id int);\n");
+    dir.write("V3__c.sql", "CREATE TABLE c (id int);\n");
+    REQUIRE(sg::test::run_schemagate({"migrate"}, env_for(db, dir)).exit_code == 0);
+    dir.write("V2__from_a_branch.sql", "CREATE TABLE b (id int);\n");
+    dir.write("V4__d.sql", "CREATE TABLE d (id int);\n");
+
+    const auto refused = sg::test::run_schemagate({"migrate"}, env_for(db, dir));
+    INFO(all_output(refused));
+    CHECK(refused.exit_code == 4);
+    CHECK(all_output(refused).find("V2__from_a_branch.sql is below the latest applied version 3") !=
+          std::string::npos);
+    CHECK(all_output(refused).find("SCHEMAGATE_OUT_OF_ORDER=allow") != std::string::npos);
+    CHECK(q(db, "SELECT to_regclass('public.b') IS NULL AND to_regclass('public.d') IS NULL") ==
+          "t");
+    const auto validate = sg::test::run_schemagate({"validate"}, env_for(db, dir));
+    CHECK(validate.exit_code == 4);
+    CHECK(validate.err.find("V2__from_a_branch.sql is below") != std::string::npos);
+
+    auto env = env_for(db, dir);
+    env["SCHEMAGATE_OUT_OF_ORDER"] = "allow";
+    const auto allowed = sg::test::run_schemagate({"migrate"}, env);
+    INFO(all_output(allowed));
+    CHECK(allowed.exit_code == 0);
+    CHECK(all_output(allowed).find("V2__from_a_branch.sql") != std::string::npos);
+    CHECK(q(db,
+            "SELECT to_regclass('public.b') IS NOT NULL AND to_regclass('public.d') IS NOT "
+            "NULL") == "t");
+    // Once applied it is in order for every later run.
+    CHECK(sg::test::run_schemagate({"migrate"}, env_for(db, dir)).exit_code == 0);
+}
+
+TEST_CASE("migrate --target applies up to that version; seeds and verify wait for the rest") {
+    TempDatabase db;
+    TempDir dir;
+    dir.write("V1__a.sql", "CREATE TABLE a (id int);\n");
+    dir.write("V2__b.sql", "CREATE TABLE b (id int);\n");
+    dir.write("V3__c.sql", "CREATE TABLE c (id int);\n");
+    dir.write("seed/01_c.sql", "INSERT INTO c VALUES (1) ON CONFLICT DO NOTHING;\n");
+    dir.write("verify/01_c.sql", "SELECT count(*) = 1 FROM c;\n");
+    const auto to2 = sg::test::run_schemagate({"migrate", "--target", "2"}, env_for(db, dir));
+    INFO(all_output(to2));
+    CHECK(to2.exit_code == 0);
+    CHECK(all_output(to2).find("target version 2 reached; 1 newer version(s) stay pending") !=
+          std::string::npos);
+    CHECK(q(db, "SELECT to_regclass('public.b') IS NOT NULL AND to_regclass('public.c') IS NULL") ==
+          "t");
+    CHECK(history_count(db, "type = 'seed'") == 0);
+
+    const auto bad = sg::test::run_schemagate({"migrate", "--target", "two"}, env_for(db, dir));
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.err.find("--target two: not a version") != std::string::npos);
+
+    const auto rest = sg::test::run_schemagate({"migrate"}, env_for(db, dir));
+    INFO(all_output(rest));
+    CHECK(rest.exit_code == 0);
+    CHECK(q(db, "SELECT count(*) FROM c") == "1");
+    CHECK(history_count(db, "type = 'seed'") == 1);
+}
+
 TEST_CASE("repeatables re-run only when their checksum changes, after versioned ones") {
     TempDatabase db;
     TempDir dir;
@@ -346,6 +408,14 @@ TEST_CASE("undo applies U files newest first and records them") {
     CHECK(to1.exit_code == 0);
     CHECK(q(db, "SELECT to_regclass('public.b') IS NULL AND to_regclass('public.a') IS NOT NULL") ==
           "t");
+    CHECK(history_count(db, "type = 'undo'") == 2);
+
+    // Nothing above --to: exit 0, said, nothing recorded.
+    const auto nothing = sg::test::run_schemagate({"undo", "--to", "5"}, env_for(db, dir));
+    INFO(all_output(nothing));
+    CHECK(nothing.exit_code == 0);
+    CHECK(all_output(nothing).find("nothing to undo: no applied version is above 5 (the current "
+                                   "version is 1)") != std::string::npos);
     CHECK(history_count(db, "type = 'undo'") == 2);
 
     // Undone versions are pending again.

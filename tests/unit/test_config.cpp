@@ -120,6 +120,8 @@ TEST_CASE("the settings table covers the documented variables, each with its fla
         "SCHEMAGATE_STATEMENT_LOCK_TIMEOUT",
         "SCHEMAGATE_LOCK_RETRIES",
         "SCHEMAGATE_LINT",
+        "SCHEMAGATE_OUT_OF_ORDER",
+        "SCHEMAGATE_VERSION_STYLE",
         "DB_INIT_MAX_RETRIES",
         "DB_INIT_INITIAL_DELAY",
         "DB_INIT_MAX_DELAY",
@@ -139,11 +141,52 @@ TEST_CASE("the settings table covers the documented variables, each with its fla
         CHECK(s.flag == sg::config::flag_for(s.variable));
         CHECK(flags.insert(std::string(s.flag)).second);
         CHECK_FALSE(s.help.empty());
+        CHECK_FALSE(s.kind.empty());
+        CHECK(s.commands != 0);
         const std::string v(s.variable);
         const bool secret = v.ends_with("_URL") || v.ends_with("_PASSWORD");
         CHECK(s.secret_file_allowed == secret);
     }
     CHECK(listed == documented);
+}
+
+TEST_CASE("README's settings table lists exactly the settings of the code, with their defaults") {
+    std::ifstream in(std::string(SCHEMAGATE_SOURCE_DIR) + "/README.md");
+    REQUIRE(in);
+    std::set<std::string> in_readme;
+    std::map<std::string, std::string> rows;
+    bool in_table = false;
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("## Settings", 0) == 0) {
+            in_table = true;
+            continue;
+        }
+        if (in_table && line.rfind("## ", 0) == 0) {
+            break;
+        }
+        // | `NAME` (or `NAME` / `OTHER`) | default | meaning |
+        if (in_table && line.rfind("| `", 0) == 0) {
+            const auto end = line.find('`', 3);
+            const std::string name = line.substr(3, end - 3);
+            if (name.find('<') != std::string::npos) {
+                continue;  // SCHEMAGATE_PLACEHOLDER_<NAME>: a family, not one setting
+            }
+            in_readme.insert(name);
+            rows[name] = line;
+        }
+    }
+    std::set<std::string> in_code;
+    for (const auto& s : sg::config::settings()) {
+        in_code.emplace(s.variable);
+    }
+    CHECK(in_readme == in_code);
+    for (const auto& s : sg::config::settings()) {
+        CAPTURE(s.variable);
+        const auto row = rows.find(std::string(s.variable));
+        if (row != rows.end() && !s.fallback.empty() && s.fallback.front() != '<') {
+            CHECK(row->second.find(std::string(s.fallback)) != std::string::npos);
+        }
+    }
 }
 
 TEST_CASE("flag_for maps variables to long flags") {

@@ -128,6 +128,30 @@ TEST_CASE("out-of-order pending versions are planned and flagged") {
     const Plan p = make_plan(s, {row(s.versioned[0]), row(s.versioned[2])});
     CHECK(scripts(p.versioned) == std::vector<std::string>{"V1.5__late.sql"});
     CHECK(p.out_of_order == std::vector<std::string>{"V1.5__late.sql"});
+    CHECK(sg::migrate::out_of_order_problem(p) ==
+          "V1.5__late.sql is below the latest applied version 2: it was added out of order "
+          "(merged from another branch?); give it a version above 2, or set "
+          "SCHEMAGATE_OUT_OF_ORDER=allow to apply it where it is");
+    CHECK(sg::migrate::out_of_order_problem(make_plan(s, {})).empty());
+}
+
+TEST_CASE("--target keeps versions up to it; repeatables and seeds wait for the rest") {
+    const auto s = set_of({file("V1__a.sql"), file("V2__b.sql"), file("V3__c.sql")},
+                          {file("R__v.sql")}, {seed("seed/01_x.sql")});
+    Plan p = make_plan(s, {row(s.versioned[0])});
+    CHECK(sg::migrate::limit_to_target(p, *Version::parse("2")) == 1);
+    CHECK(scripts(p.versioned) == std::vector<std::string>{"V2__b.sql"});
+    CHECK(p.repeatable.empty());
+    CHECK(p.seed.empty());
+    // A target at or above every version holds nothing back.
+    p = make_plan(s, {row(s.versioned[0])});
+    CHECK(sg::migrate::limit_to_target(p, *Version::parse("3")) == 0);
+    CHECK(scripts(p.versioned) == std::vector<std::string>{"V2__b.sql", "V3__c.sql"});
+    CHECK(scripts(p.repeatable) == std::vector<std::string>{"R__v.sql"});
+    // Between versions: 2.5 keeps 2 only.
+    p = make_plan(s, {});
+    CHECK(sg::migrate::limit_to_target(p, *Version::parse("2.5")) == 1);
+    CHECK(scripts(p.versioned) == std::vector<std::string>{"V1__a.sql", "V2__b.sql"});
 }
 
 TEST_CASE("applied version without a file is reported missing, not fatal") {
@@ -222,7 +246,16 @@ TEST_CASE("undo plan: latest only, or everything above --to, all or nothing") {
     REQUIRE(p.problems.size() == 1);
     CHECK(p.problems[0].find("no U1__") != std::string::npos);
 
+    // Nothing to undo is not a problem (exit 0, as in goose and golang-migrate).
     p = make_undo_plan(s, {}, std::nullopt);
     CHECK(p.steps.empty());
-    CHECK(p.problems.at(0).find("nothing to undo") != std::string::npos);
+    CHECK(p.problems.empty());
+    CHECK(p.nothing == "nothing to undo: no versioned migration is applied");
+    p = make_undo_plan(s, h, Version::parse("3"));
+    CHECK(p.steps.empty());
+    CHECK(p.problems.empty());
+    CHECK(p.nothing == "nothing to undo: no applied version is above 3 (the current version is 3)");
+    p = make_undo_plan(s, h, Version::parse("7"));
+    CHECK(p.problems.empty());
+    CHECK(p.nothing.find("above 7") != std::string::npos);
 }
