@@ -1,12 +1,15 @@
 #include "sidecar/cli/cli.hpp"
 
 #include <algorithm>
+#include <array>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <system_error>
 #include <thread>
 
@@ -19,6 +22,7 @@
 
 #include "sidecar/app/daemon.hpp"
 #include "sidecar/app/initialise.hpp"
+#include "sidecar/cli/help.hpp"
 #include "sidecar/cli/plan_output.hpp"
 #include "sidecar/config/config.hpp"
 #include "sidecar/db/dsn.hpp"
@@ -43,17 +47,23 @@ struct FlagBinding {
 // Every setting as a long flag on `sub`; values are copied over the environment after parsing.
 class SettingFlags {
   public:
-    void add_to(CLI::App* sub) {
+    // The settings `command_bit` reads (config::Command), as long flags on `sub`.
+    void add_to(CLI::App* sub, std::uint16_t command_bit) {
         for (const auto& s : config::settings()) {
-            add(sub, std::string(s.variable), std::string(s.flag), std::string(s.help));
+            if ((s.commands & command_bit) == 0) {
+                continue;
+            }
+            add(sub, std::string(s.variable), std::string(s.flag), std::string(s.kind));
             if (s.secret_file_allowed) {
-                add(sub, std::string(s.variable) + "_FILE", std::string(s.flag) + "-file",
-                    "file holding " + std::string(s.variable));
+                add(sub, std::string(s.variable) + "_FILE", std::string(s.flag) + "-file", "PATH");
             }
         }
-        sub->add_option("--placeholder", placeholders_,
-                        "NAME=VALUE for ${name} in migration files (repeatable); same as "
-                        "SCHEMAGATE_PLACEHOLDER_NAME");
+        constexpr std::uint16_t kPreparing =
+            config::kRun | config::kMigrate | config::kValidate | config::kPlan | config::kUndo;
+        if ((command_bit & kPreparing) != 0) {
+            sub->add_option("--placeholder", placeholders_, "SCHEMAGATE_PLACEHOLDER_<NAME>")
+                ->type_name("NAME=VALUE");
+        }
     }
 
     // The environment with the flags applied over it (a flag wins), or a usage problem.
@@ -79,11 +89,10 @@ class SettingFlags {
 
   private:
     void add(CLI::App* sub, const std::string& variable, const std::string& flag,
-             const std::string& help) {
+             const std::string& kind) {
         auto binding = std::make_shared<FlagBinding>();
         binding->variable = variable;
-        binding->option =
-            sub->add_option("--" + flag, binding->value, help + " [" + variable + "]");
+        binding->option = sub->add_option("--" + flag, binding->value, variable)->type_name(kind);
         bindings_.push_back(std::move(binding));
     }
     std::vector<std::shared_ptr<FlagBinding>> bindings_;
@@ -569,7 +578,17 @@ int cmd_repair(const config::Config& config) {
     }
 }
 
-int cmd_new(const config::Config& config, const std::string& description) {
+// The UTC time as a version: 2026-12-06 19:30:05 -> 20261206193005.
+std::uint64_t timestamp_version() {
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    std::array<char, 16> text{};
+    const std::size_t n = std::strftime(text.data(), text.size(), "%Y%m%d%H%M%S", &utc);
+    return std::stoull(std::string(text.data(), n));
+}
+
+int cmd_new(const config::Config& config, const std::string& description, bool timestamp) {
     const std::string slug = migrate::description_slug(description);
     if (slug.empty()) {
         std::fprintf(
@@ -602,6 +621,11 @@ int cmd_new(const config::Config& config, const std::string& description) {
             return kExitInvalid;
         }
         next = last + 1;
+    }
+    // A timestamp, unless the directory is already past it (then the next one after the
+    // highest: a new file never lands below an existing version).
+    if (timestamp) {
+        next = std::max(next, timestamp_version());
     }
     const std::string name = "V" + std::to_string(next) + "__" + slug + ".sql";
     const fs::path path = config.migrations / name;
@@ -652,6 +676,50 @@ int cmd_version() {
     return kExitOk;
 }
 
+// Help, asked for in any of the usual ways, before the parser sees the arguments: nullopt when
+// the arguments ask for something else.
+std::optional<int> answer_help(int argc, char** argv) {
+    const auto print = [](const std::string& text) {
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        return kExitOk;
+    };
+    if (argc < 2) {
+        return print(main_help());
+    }
+    const std::string_view first = argv[1];
+    if (first == "-V" || first == "--version") {
+        return cmd_version();
+    }
+    if (first == "--help-all") {
+        return print(all_help());
+    }
+    if (first == "-h" || first == "--help" || first == "help") {
+        if (argc < 3 || first != "help") {
+            return print(main_help());
+        }
+        if (const CommandInfo* c = find_command(argv[2])) {
+            return print(c->name == "help" ? main_help() : command_help(*c));
+        }
+        std::fprintf(stderr, "schemagate: help: unknown command \"%s\"; see `schemagate --help`\n",
+                     argv[2]);
+        return kExitUsage;
+    }
+    const CommandInfo* command = find_command(first);
+    if (command == nullptr) {
+        return std::nullopt;
+    }
+    for (int i = 2; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--") {
+            break;
+        }
+        if (arg == "-h" || arg == "--help" || arg == "--help-all") {
+            return print(command_help(*command));
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -660,129 +728,119 @@ int main(int argc, char** argv) {
     // SignalStop. Blocking again is cheap and keeps this true for any other caller.
     wait::block_stop_signals();
     std::signal(SIGPIPE, SIG_IGN);
-    CLI::App app{
-        "schemagate: waits for PostgreSQL, provisions, migrates, seeds, verifies, then serves "
-        "health",
-        "schemagate"};
-    app.require_subcommand(1);
-    app.set_help_all_flag("--help-all", "every command and setting");
-
-    SettingFlags flags;
-    auto* run = app.add_subcommand(
-        "run", "wait, provision, migrate, seed, verify, then serve HTTP until SIGTERM");
-    auto* migrate = app.add_subcommand("migrate", "the same steps once, then exit");
-    std::string target;
-    migrate->add_option("--target", target,
-                        "apply versioned migrations up to this version only; newer ones stay "
-                        "pending");
-    auto* status =
-        app.add_subcommand("status", "each migration's version, type, state, applied at, duration");
-    bool status_json = false;
-    status->add_flag("--json", status_json, "machine-readable output");
-    auto* validate = app.add_subcommand(
-        "validate", "lint the directory; online also compare checksums with history");
-    bool offline = false;
-    validate->add_flag("--offline", offline, "do not connect; check the files only");
-    auto* plan = app.add_subcommand(
-        "plan", "dry run: what the next migrate applies, the locks it takes, lint findings");
-    bool plan_json_out = false;
-    bool plan_offline = false;
-    plan->add_flag("--json", plan_json_out, "machine-readable output");
-    plan->add_flag("--offline", plan_offline, "do not connect; every file counts as pending");
-    auto* create = app.add_subcommand("new", "create the next V<n>__<description>.sql");
-    std::string description;
-    create->add_option("description", description, "what the migration does")->required();
-    auto* undo = app.add_subcommand("undo", "apply U<version>__*.sql files, newest first");
-    std::string undo_to;
-    undo->add_option("--to", undo_to,
-                     "undo every applied version above this one (default: the latest only)");
-    auto* repair = app.add_subcommand(
-        "repair", "accept changed checksums of applied files and forget failed attempts");
-    auto* healthcheck =
-        app.add_subcommand("healthcheck", "GET the local readiness URL; exit 0 if 200, else 1");
-    std::string url;
-    healthcheck->add_option(
-        "--url", url, "default /readyz on SCHEMAGATE_LISTEN (a wildcard address on loopback)");
-    auto* version =
-        app.add_subcommand("version", "version, git revision, libpq and server compatibility");
-    for (auto* sub : {run, migrate, status, validate, plan, create, undo, repair}) {
-        flags.add_to(sub);
+    if (const auto answered = answer_help(argc, argv)) {
+        return *answered;
+    }
+    // A word that names no command: say so (CLI11 alone says "A subcommand is required").
+    if (argv[1][0] != '-' && find_command(argv[1]) == nullptr) {
+        std::string names;
+        for (const auto& c : commands()) {
+            names += (names.empty() ? "" : ", ") + std::string(c.name);
+        }
+        std::fprintf(stderr, "schemagate: unknown command \"%s\"; commands: %s\n", argv[1],
+                     names.c_str());
+        return kExitUsage;
     }
 
-    // A word that names no command: say so (CLI11 alone says "A subcommand is required").
-    if (argc > 1 && argv[1][0] != '-') {
-        const std::string word = argv[1];
-        const auto& subs = app.get_subcommands({});
-        const bool known = std::any_of(subs.begin(), subs.end(),
-                                       [&](const CLI::App* s) { return s->get_name() == word; });
-        if (!known) {
-            std::string names;
-            for (const auto* s : subs) {
-                names += (names.empty() ? "" : ", ") + s->get_name();
+    // The parser is built from the same table as the help text.
+    CLI::App app{"schemagate", "schemagate"};
+    app.set_help_flag();  // help is answered above, from the table
+    app.require_subcommand(1);
+    SettingFlags flags;
+    std::map<std::string, std::string> values;  // "<command> <flag>" -> value
+    std::map<std::string, bool> switches;       // "<command> <flag>" -> given
+    for (const auto& c : commands()) {
+        if (c.name == "help") {
+            continue;
+        }
+        auto* sub = app.add_subcommand(std::string(c.name), std::string(c.summary));
+        for (const auto& f : c.flags) {
+            const std::string key = std::string(c.name) + " " + std::string(f.name);
+            if (f.arg.empty() && !f.positional) {
+                sub->add_flag(std::string(f.name), switches[key], std::string(f.help));
+            } else {
+                auto* option =
+                    sub->add_option(std::string(f.name), values[key], std::string(f.help))
+                        ->type_name(f.positional ? "TEXT" : std::string(f.arg));
+                if (f.required) {
+                    option->required();
+                }
             }
-            std::fprintf(stderr, "schemagate: unknown command \"%s\"; commands: %s\n", word.c_str(),
-                         names.c_str());
-            return kExitUsage;
+        }
+        if (c.settings != 0) {
+            flags.add_to(sub, c.settings);
         }
     }
     try {
         app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e) == 0 ? kExitOk : kExitUsage;
-    } catch (const CLI::CallForAllHelp& e) {
-        return app.exit(e) == 0 ? kExitOk : kExitUsage;
     } catch (const CLI::ParseError& e) {
-        (void)app.exit(e);
+        std::fprintf(stderr, "schemagate: %s; see `schemagate help %s`\n", e.what(), argv[1]);
         return kExitUsage;
     }
+    const std::string name = app.get_subcommands().front()->get_name();
+    const auto value = [&](std::string_view flag) {
+        return values[name + " " + std::string(flag)];
+    };
+    const auto given = [&](std::string_view flag) {
+        return switches[name + " " + std::string(flag)];
+    };
 
     try {
-        if (version->parsed() || healthcheck->parsed() || create->parsed()) {
+        if (name == "version" || name == "healthcheck" || name == "new") {
             // No handler and nothing to clean up: these die of a stop signal like any small tool.
             wait::unblock_stop_signals();
         }
-        if (version->parsed()) {
+        if (name == "version") {
             return cmd_version();
         }
-        if (healthcheck->parsed()) {
-            return cmd_healthcheck(url);
+        if (name == "healthcheck") {
+            return cmd_healthcheck(value("--url"));
         }
-        const bool needs_service = !(validate->parsed() && offline) &&
-                                   !(plan->parsed() && plan_offline) && !create->parsed();
-        if (migrate->parsed() && !target.empty() && !migrate::Version::parse(target)) {
+        const std::string target = name == "migrate" ? value("--target") : std::string();
+        if (!target.empty() && !migrate::Version::parse(target)) {
             std::fprintf(stderr,
                          "schemagate: --target %s: not a version; use numbers separated by dots "
                          "(1.1)\n",
                          target.c_str());
             return kExitUsage;
         }
+        const bool needs_service =
+            !((name == "validate" || name == "plan") && given("--offline")) && name != "new";
         auto config = load_config(flags, needs_service);
         if (!config) {
             return kExitUsage;
         }
         config->target_version = target;
-        if (run->parsed()) {
+        if (name == "run") {
             return app::run_daemon(*config);
         }
-        if (migrate->parsed()) {
+        if (name == "migrate") {
             return cmd_migrate(*config);
         }
-        if (status->parsed()) {
-            return cmd_status(*config, status_json);
+        if (name == "status") {
+            return cmd_status(*config, given("--json"));
         }
-        if (validate->parsed()) {
-            return cmd_validate(*config, offline);
+        if (name == "validate") {
+            return cmd_validate(*config, given("--offline"));
         }
-        if (plan->parsed()) {
-            return cmd_plan(*config, plan_json_out, plan_offline);
+        if (name == "plan") {
+            return cmd_plan(*config, given("--json"), given("--offline"));
         }
-        if (create->parsed()) {
-            return cmd_new(*config, description);
+        if (name == "new") {
+            if (given("--timestamp") && given("--sequential")) {
+                std::fprintf(stderr,
+                             "schemagate: new: --timestamp and --sequential exclude "
+                             "each other; give one\n");
+                return kExitUsage;
+            }
+            const bool timestamp =
+                given("--timestamp") || (config->timestamp_versions && !given("--sequential"));
+            return cmd_new(*config, value("description"), timestamp);
         }
-        if (undo->parsed()) {
-            return cmd_undo(*config, undo_to);
+        if (name == "undo") {
+            return cmd_undo(*config, value("--to"));
         }
-        if (repair->parsed()) {
+        if (name == "repair") {
             return cmd_repair(*config);
         }
     } catch (const std::exception& e) {

@@ -1,5 +1,7 @@
 // The migration engine end to end: the real binary against a real throwaway PostgreSQL.
 #include <chrono>
+#include <filesystem>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -473,6 +475,59 @@ TEST_CASE("status shows every migration; new creates the next file") {
     CHECK(j["migrations"][0]["state"] == "applied");
     CHECK(j["migrations"][2]["state"] == "pending");
     CHECK(j["migrations"][2]["version"] == "3");
+}
+
+TEST_CASE("first contact: bare, --version, -V, help [command], <command> --help") {
+    const auto bare = sg::test::run_schemagate({}, {});
+    CHECK(bare.exit_code == 0);
+    CHECK(bare.out.find("Commands:") != std::string::npos);
+    CHECK(bare.out.find("  migrate ") != std::string::npos);
+    CHECK(sg::test::run_schemagate({"--help"}, {}).out == bare.out);
+    CHECK(sg::test::run_schemagate({"help"}, {}).out == bare.out);
+    for (const char* flag : {"--version", "-V"}) {
+        const auto v = sg::test::run_schemagate({flag}, {});
+        CHECK(v.exit_code == 0);
+        CHECK(v.out.rfind("schemagate ", 0) == 0);
+        CHECK(v.out.find("libpq") != std::string::npos);
+    }
+    const auto help_migrate = sg::test::run_schemagate({"help", "migrate"}, {});
+    CHECK(help_migrate.exit_code == 0);
+    CHECK(help_migrate.out.find("--target VERSION") != std::string::npos);
+    CHECK(sg::test::run_schemagate({"migrate", "--help"}, {}).out == help_migrate.out);
+    CHECK(sg::test::run_schemagate({"migrate", "-h"}, {}).out == help_migrate.out);
+    const auto unknown = sg::test::run_schemagate({"help", "migrat"}, {});
+    CHECK(unknown.exit_code == 2);
+    CHECK(unknown.err.find("unknown command \"migrat\"") != std::string::npos);
+    // A flag the command does not read is refused, naming where to look.
+    const auto stray = sg::test::run_schemagate({"new", "x", "--listen", ":1"}, {});
+    CHECK(stray.exit_code == 2);
+    CHECK(stray.err.find("see `schemagate help new`") != std::string::npos);
+}
+
+TEST_CASE("new --timestamp names the file by UTC time; SCHEMAGATE_VERSION_STYLE sets the default") {
+    TempDir dir;
+    dir.write("V1__a.sql", "SELECT 1;\n");
+    const std::map<std::string, std::string> env{{"SCHEMAGATE_MIGRATIONS", dir.path().string()}};
+    const auto stamped = sg::test::run_schemagate({"new", "--timestamp", "add orders"}, env);
+    INFO(all_output(stamped));
+    REQUIRE(stamped.exit_code == 0);
+    const auto name =
+        std::filesystem::path(stamped.out.substr(0, stamped.out.find('\n'))).filename().string();
+    CHECK(name.size() == std::string("V20261206193005__add_orders.sql").size());
+    CHECK(name.rfind("V20", 0) == 0);
+    CHECK(name.ends_with("__add_orders.sql"));
+    // The next sequential file goes above the timestamp: never below an existing version.
+    auto next = sg::test::run_schemagate({"new", "more"}, env);
+    CHECK(next.exit_code == 0);
+    const auto stamp = std::stoull(name.substr(1, 14));
+    CHECK(next.out.find("V" + std::to_string(stamp + 1) + "__more.sql") != std::string::npos);
+    auto styled = env;
+    styled["SCHEMAGATE_VERSION_STYLE"] = "timestamp";
+    dir.write("V" + std::to_string(stamp + 1) + "__more.sql", "SELECT 1;\n");
+    const auto by_setting = sg::test::run_schemagate({"new", "third"}, styled);
+    CHECK(by_setting.exit_code == 0);
+    const auto both = sg::test::run_schemagate({"new", "--timestamp", "--sequential", "x"}, env);
+    CHECK(both.exit_code == 2);
 }
 
 TEST_CASE("configuration errors exit 2 and name the variable") {
