@@ -24,6 +24,7 @@
 #include "sidecar/app/initialise.hpp"
 #include "sidecar/cli/help.hpp"
 #include "sidecar/cli/plan_output.hpp"
+#include "sidecar/cli/status_output.hpp"
 #include "sidecar/config/config.hpp"
 #include "sidecar/db/dsn.hpp"
 #include "sidecar/http/client.hpp"
@@ -456,54 +457,19 @@ int cmd_status(const config::Config& config, bool json) {
     if (const int code = open_session(config, files.set, stop, session); code >= 0) {
         return code;
     }
-    const auto entries = migrate::describe(files.set, session.engine->history());
-    const std::string& database = session.facts.database;
-    if (json) {
-        nlohmann::ordered_json out;
-        out["service"] = config.service;
-        out["isolation"] = config::to_string(config.isolation);
-        out["database"] = database;
-        out["schema"] = config.schema;
-        out["role"] = config.role;
-        out["migrations"] = nlohmann::ordered_json::array();
-        for (const auto& e : entries) {
-            nlohmann::ordered_json j;
-            j["version"] = e.version.empty() ? nlohmann::ordered_json(nullptr)
-                                             : nlohmann::ordered_json(e.version);
-            j["description"] = e.description;
-            j["type"] = e.type;
-            j["script"] = e.script;
-            j["state"] = migrate::to_string(e.state);
-            j["applied_at"] = e.installed_on.empty() ? nlohmann::ordered_json(nullptr)
-                                                     : nlohmann::ordered_json(e.installed_on);
-            j["duration_ms"] = e.execution_ms ? nlohmann::ordered_json(*e.execution_ms)
-                                              : nlohmann::ordered_json(nullptr);
-            if (!e.error.empty()) {
-                j["error"] = e.error;
-            }
-            out["migrations"].push_back(std::move(j));
-        }
-        std::printf(
-            "%s\n",
-            out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace).c_str());
-        return kExitOk;
-    }
-    std::printf("service %s  isolation %s  database %s  schema %s  role %s\n",
-                config.service.c_str(), std::string(config::to_string(config.isolation)).c_str(),
-                database.c_str(), config.schema.c_str(), config.role.c_str());
-    std::printf("%-10s %-34s %-10s %-17s %-20s %9s\n", "VERSION", "DESCRIPTION", "TYPE", "STATE",
-                "APPLIED AT", "MS");
-    for (const auto& e : entries) {
-        std::string description =
-            e.description.size() > 34 ? e.description.substr(0, 31) + "..." : e.description;
-        std::printf("%-10s %-34s %-10s %-17s %-20s %9s\n", dash(e.version).c_str(),
-                    description.c_str(), e.type.c_str(), migrate::to_string(e.state),
-                    dash(e.installed_on).c_str(),
-                    e.execution_ms ? std::to_string(*e.execution_ms).c_str() : "-");
-        if (!e.error.empty()) {
-            std::printf("           error: %s\n", e.error.c_str());
-        }
-    }
+    const auto history = session.engine->history();
+    const auto entries = migrate::describe(files.set, history);
+    StatusHeader header;
+    header.service = config.service;
+    header.isolation = std::string(config::to_string(config.isolation));
+    header.database = session.facts.database;
+    header.schema = config.schema;
+    header.role = session.facts.user;
+    header.service_role = config.role;
+    header.current_version = migrate::make_plan(files.set, history).current_version;
+    const std::string out =
+        json ? status_json(header, entries) : status_text(header, entries, stdout_wants_colour());
+    std::fwrite(out.data(), 1, out.size(), stdout);
     return kExitOk;
 }
 

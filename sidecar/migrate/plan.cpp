@@ -22,6 +22,10 @@ const char* to_string(State state) {
             return "undone";
         case State::kBaselined:
             return "baselined";
+        case State::kAvailable:
+            return "available";
+        case State::kEveryRun:
+            return "every-run";
     }
     return "unknown";
 }
@@ -277,6 +281,33 @@ std::vector<StatusEntry> describe(const MigrationSet& files,
     };
     add_changed(files.repeatable, "repeatable");
     add_changed(files.seed, "seed");
+    // Undo files, with the last time each ran; verify checks, which run every time.
+    const auto undone = index_by_script(history, "undo", false);
+    for (const auto& m : files.undo) {
+        StatusEntry e;
+        e.type = "undo";
+        e.version = m.version->text();
+        e.description = m.description;
+        e.script = m.script;
+        e.state = State::kAvailable;
+        if (const auto u = undone.find(m.script); u != undone.end()) {
+            e.installed_on = u->second->installed_on;
+            e.execution_ms = u->second->execution_ms;
+            if (!u->second->success) {
+                e.state = State::kFailed;
+                e.error = u->second->error;
+            }
+        }
+        out.push_back(std::move(e));
+    }
+    for (const auto& m : files.verify) {
+        StatusEntry e;
+        e.type = "verify";
+        e.description = m.description;
+        e.script = m.script;
+        e.state = State::kEveryRun;
+        out.push_back(std::move(e));
+    }
     return out;
 }
 

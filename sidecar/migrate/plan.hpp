@@ -32,13 +32,15 @@ enum class State {
     kChecksumMismatch,
     kMissingFile,
     kUndone,
-    kBaselined
+    kBaselined,
+    kAvailable,  // an undo file: `schemagate undo` runs it when its version is the one to undo
+    kEveryRun,   // a verify check: runs after every migration run, never recorded
 };
 
 [[nodiscard]] const char* to_string(State state);
 
 struct StatusEntry {
-    std::string type;  // versioned / repeatable / seed / undo
+    std::string type;  // versioned / repeatable / seed / undo / verify
     std::string version;
     std::string description;
     std::string script;

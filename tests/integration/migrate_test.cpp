@@ -462,16 +462,24 @@ TEST_CASE("status shows every migration; new creates the next file") {
     REQUIRE(created.exit_code == 0);
     CHECK(created.out.find("V3__add_orders_table.sql") != std::string::npos);
     dir.write("V3__add_orders_table.sql", "CREATE TABLE orders (id int);\n");
+    dir.write("U2__b.sql", "DROP TABLE b;\n");
+    dir.write("verify/01_a.sql", "SELECT to_regclass('a') IS NOT NULL;\n");
 
     const auto table = sg::test::run_schemagate({"status"}, env_for(db, dir));
     INFO(all_output(table));
     CHECK(table.exit_code == 0);
+    CHECK(table.out.rfind("current version 2: 2 applied, 1 pending, 0 failed\n", 0) == 0);
+    CHECK(table.out.find("b                 undo       available") != std::string::npos);
+    CHECK(table.out.find("01_a              verify     every-run") != std::string::npos);
+    CHECK(table.out.find("\033[") == std::string::npos);  // not a terminal: no colour
     CHECK(table.out.find("pending") != std::string::npos);
     CHECK(table.out.find("database " + db.name() + "  ") != std::string::npos);
     const auto json = sg::test::run_schemagate({"status", "--json"}, env_for(db, dir));
     const auto j = nlohmann::json::parse(json.out);
     CHECK(j["database"] == db.name());
-    REQUIRE(j["migrations"].size() == 3);
+    CHECK(j["summary"]["pending"] == 1);
+    CHECK(j["current_version"] == "2");
+    REQUIRE(j["migrations"].size() == 5);
     CHECK(j["migrations"][0]["state"] == "applied");
     CHECK(j["migrations"][2]["state"] == "pending");
     CHECK(j["migrations"][2]["version"] == "3");
