@@ -32,8 +32,10 @@ constexpr milliseconds kStopGrace{4000};
 constexpr std::chrono::seconds kProbeConnectTimeout{3};
 constexpr int kMaxHandlerFailures = 1000;
 
-void fail_and_wait(State& state, wait::Stop& stop, const std::string& message) {
-    spdlog::error("initialisation failed: {}; staying up, unready, until restarted", message);
+void fail_and_wait(State& state, wait::Stop& stop, const std::string& message,
+                   const std::string& fields) {
+    spdlog::error("initialisation failed: {}; staying up, unready, until restarted{}", message,
+                  fields);
     state.update([&](Snapshot& s) {
         s.phase = Phase::kFailed;
         s.last_error = message;
@@ -69,7 +71,7 @@ void work(const config::Config& config, State& state, wait::Stop& stop) {
                 continue;
             }
             default:
-                fail_and_wait(state, stop, outcome.message);
+                fail_and_wait(state, stop, outcome.message, outcome.fields);
                 return;
         }
         break;
@@ -122,31 +124,6 @@ bool run_io(asio::io_context& io) {
     return false;
 }
 
-// The effective settings, secrets masked (a role password is only said to be set).
-void log_banner(const config::Config& c, const std::string& connection) {
-    std::string extensions;
-    for (const auto& e : c.extensions) {
-        extensions += (extensions.empty() ? "" : ",") + e;
-    }
-    const auto ms = [](milliseconds d) { return static_cast<long>(d.count()); };
-    spdlog::info(
-        "schemagate {} ({}) starting command=run service={} libpq={} database=\"{}\" admin={} "
-        "isolation={} schema={} role={} role_password={} migrations={} extensions={} "
-        "lock_timeout_ms={} statement_lock_timeout_ms={} max_retries={} initial_delay_ms={} "
-        "max_delay_ms={} connect_timeout_ms={} log_level={} log_format={} listen={}:{} "
-        "http_max_header_bytes={} http_max_connections={} http_read_timeout_ms={} "
-        "http_idle_timeout_ms={}",
-        kVersion, kGitRevision, c.service, db::libpq_version(), connection,
-        c.admin_url ? "\"" + config::masked(*c.admin_url) + "\"" : std::string("unset"),
-        config::to_string(c.isolation), c.schema, c.role, c.role_password ? "set" : "unset",
-        c.migrations.string(), extensions.empty() ? "-" : extensions, ms(c.lock_timeout),
-        c.statement_lock_timeout ? std::to_string(ms(*c.statement_lock_timeout)) : "-",
-        c.max_retries, ms(c.initial_delay), ms(c.max_delay), ms(c.connect_timeout), c.log_level,
-        c.log_format == config::LogFormat::kJson ? "json" : "text", c.listen_host, c.listen_port,
-        c.http.max_header_bytes, c.http.max_connections, ms(c.http.read_timeout),
-        ms(c.http.idle_timeout));
-}
-
 }  // namespace
 
 int run_daemon(const config::Config& config) {
@@ -162,7 +139,7 @@ int run_daemon(const config::Config& config) {
         s.connection = config::masked(config.database_url);
         s.started_at = Clock::now();
     });
-    log_banner(config, state->snapshot()->connection);
+    log_banner(config, "run");
 
     asio::io_context io(1);
     // Handlers first: from here on SIGTERM/SIGINT are ours, never the default (death, or nothing

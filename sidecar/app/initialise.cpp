@@ -10,6 +10,7 @@
 #include "sidecar/lint/plan_lint.hpp"
 #include "sidecar/migrate/lint.hpp"
 #include "sidecar/provision/provision.hpp"
+#include "sidecar/version.hpp"
 
 namespace sg::app {
 
@@ -59,6 +60,37 @@ int exit_code_for(InitResult result) {
             return cli::kExitLock;
     }
     return cli::kExitFailed;
+}
+
+void log_banner(const config::Config& c, std::string_view command) {
+    std::string extensions;
+    for (const auto& e : c.extensions) {
+        extensions += (extensions.empty() ? "" : ",") + e;
+    }
+    const auto ms = [](std::chrono::milliseconds d) { return static_cast<long>(d.count()); };
+    std::string http;
+    if (command == "run") {
+        http = fmt::format(
+            " listen={}:{} http_max_header_bytes={} http_max_connections={} "
+            "http_read_timeout_ms={} http_idle_timeout_ms={}",
+            c.listen_host, c.listen_port, c.http.max_header_bytes, c.http.max_connections,
+            ms(c.http.read_timeout), ms(c.http.idle_timeout));
+    }
+    spdlog::info(
+        "schemagate {} ({}) starting command={} service={} libpq={} database=\"{}\" admin={} "
+        "isolation={} schema={} role={} role_password={} migrations={} extensions={} "
+        "lock_timeout_ms={} statement_lock_timeout_ms={} lock_retries={} lint={} "
+        "out_of_order={} max_retries={} initial_delay_ms={} max_delay_ms={} "
+        "connect_timeout_ms={} log_level={} log_format={}{}",
+        kVersion, kGitRevision, command, c.service, db::libpq_version(),
+        config::masked(c.database_url),
+        c.admin_url ? "\"" + config::masked(*c.admin_url) + "\"" : std::string("unset"),
+        config::to_string(c.isolation), c.schema, c.role, c.role_password ? "set" : "unset",
+        c.migrations.string(), extensions.empty() ? "-" : extensions, ms(c.lock_timeout),
+        c.statement_lock_timeout ? std::to_string(ms(*c.statement_lock_timeout)) : "0",
+        c.lock_retries, config::to_string(c.lint), c.out_of_order_allowed ? "allow" : "refuse",
+        c.max_retries, ms(c.initial_delay), ms(c.max_delay), ms(c.connect_timeout), c.log_level,
+        config::to_string(c.log_format), http);
 }
 
 std::string service_conninfo(const config::Config& config) {
@@ -435,12 +467,19 @@ InitOutcome Initialiser::run_once(Files files) {
                 break;
         }
         result.message = outcome.message;
+        result.fields = outcome.at.fields();
         if (result.result == InitResult::kFailed) {
             refresh_counts(engine, files.set);
         }
         if (result.result == InitResult::kOk) {
-            spdlog::info("migrate finished applied={} skipped={} ms={}", outcome.applied,
-                         outcome.skipped, outcome.elapsed.count());
+            // applied, pending, failed and current_version as /health shows them.
+            const auto counts = state_.snapshot();
+            spdlog::info(
+                "migrate finished files_applied={} files_skipped={} current_version={} applied={} "
+                "pending={} failed={} ms={}",
+                outcome.applied, outcome.skipped,
+                counts->current_version.empty() ? "-" : counts->current_version, counts->applied,
+                counts->pending, counts->failed, outcome.elapsed.count());
             state_.update([&](Snapshot& s) {
                 s.init_seconds = seconds_since(start);
                 s.phase_seconds = phases;

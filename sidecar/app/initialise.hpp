@@ -28,11 +28,19 @@ enum class InitResult {
 };
 
 struct InitOutcome {
+    InitOutcome() = default;
+    InitOutcome(InitResult r, std::string m, std::string f = {})
+        : result(r), message(std::move(m)), fields(std::move(f)) {}
     InitResult result = InitResult::kOk;
     std::string message;  // one line naming the cause and the fix; never a secret
+    std::string fields;   // " file=... line=... sqlstate=..." of a failed file, for the log line
 };
 
 [[nodiscard]] int exit_code_for(InitResult result);
+
+// The first log line of a command: version, libpq and the effective settings it reads, secrets
+// masked (a role password is only said to be set); durations in ms. HTTP settings only for run.
+void log_banner(const config::Config& config, std::string_view command);
 
 // The service's connection string with connect_timeout, keepalives and application_name added
 // (unless the user set them).

@@ -138,10 +138,6 @@ class SignalStop {
     std::jthread thread_;
 };
 
-std::string dash(std::string_view s) {
-    return s.empty() ? "-" : std::string(s);
-}
-
 // One line per problem. With JSON logs asked for (SCHEMAGATE_LOG_FORMAT=json, even if other
 // settings are wrong), as JSON log lines: a log pipeline expecting JSON gets JSON for these too.
 void print_problems(const std::vector<config::Problem>& problems, const config::Env& env) {
@@ -163,23 +159,6 @@ void print_problems(const std::vector<config::Problem>& problems, const config::
     }
     std::fprintf(stderr, "schemagate: %zu %.*s\n", problems.size(),
                  static_cast<int>(kSummary.size()), kSummary.data());
-}
-
-void banner(const char* command, const config::Config& c) {
-    std::string extensions;
-    for (const auto& e : c.extensions) {
-        extensions += (extensions.empty() ? "" : ",") + e;
-    }
-    spdlog::info(
-        "schemagate {} ({}) starting command={} service={} libpq={} database=\"{}\" admin={} "
-        "isolation={} "
-        "schema={} role={} migrations={} extensions={} lock_timeout_s={} max_retries={} "
-        "listen={}:{}",
-        kVersion, kGitRevision, command, c.service, db::libpq_version(),
-        config::masked(c.database_url),
-        c.admin_url ? "\"" + config::masked(*c.admin_url) + "\"" : std::string("unset"),
-        config::to_string(c.isolation), c.schema, c.role, c.migrations.string(), dash(extensions),
-        c.lock_timeout.count() / 1000, c.max_retries, c.listen_host, c.listen_port);
 }
 
 std::optional<config::Config> load_config(const SettingFlags& flags, bool need_service) {
@@ -250,7 +229,7 @@ int exit_for(const migrate::Outcome& o) {
 }
 
 int cmd_migrate(const config::Config& config) {
-    banner("migrate", config);
+    app::log_banner(config, "migrate");
     // Bad files are reported here, one line each, before anything connects.
     app::Files files = app::load_files(config, db::database_name(config.database_url.reveal()));
     if (!files.problems.empty()) {
@@ -275,7 +254,7 @@ int cmd_migrate(const config::Config& config) {
         spdlog::warn("stopped: {}", outcome.message);
         return kExitOk;
     }
-    spdlog::error("migrate failed: {}", outcome.message);
+    spdlog::error("migrate failed: {}{}", outcome.message, outcome.fields);
     return app::exit_code_for(outcome.result);
 }
 
@@ -484,7 +463,7 @@ int cmd_undo(const config::Config& config, const std::string& to_text) {
             return kExitUsage;
         }
     }
-    banner("undo", config);
+    app::log_banner(config, "undo");
     const app::Files files =
         app::load_files(config, db::database_name(config.database_url.reveal()));
     if (!files.problems.empty()) {
@@ -502,7 +481,7 @@ int cmd_undo(const config::Config& config, const std::string& to_text) {
     try {
         const auto outcome = session.engine->undo(to);
         if (outcome.result != migrate::Result::kOk) {
-            spdlog::error("undo failed: {}", outcome.message);
+            spdlog::error("undo failed: {}{}", outcome.message, outcome.at.fields());
         } else if (!outcome.message.empty()) {
             spdlog::info("{}", outcome.message);
         } else {
@@ -516,7 +495,7 @@ int cmd_undo(const config::Config& config, const std::string& to_text) {
 }
 
 int cmd_repair(const config::Config& config) {
-    banner("repair", config);
+    app::log_banner(config, "repair");
     const app::Files files =
         app::load_files(config, db::database_name(config.database_url.reveal()));
     if (files.set.directory_missing) {

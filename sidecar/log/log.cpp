@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <optional>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/pattern_formatter.h>
@@ -53,67 +55,113 @@ class JsonSink final : public spdlog::sinks::base_sink<std::mutex> {
 
 }  // namespace
 
-Parsed parse_fields(std::string_view message) {
-    Parsed out;
-    // Find the first " key=" that starts the trailing fields.
-    std::size_t fields_start = std::string_view::npos;
-    for (std::size_t i = 0; i < message.size(); ++i) {
-        if (message[i] != '=' || i == 0) {
-            continue;
-        }
-        std::size_t k = i;
-        while (k > 0 && is_key_char(message[k - 1])) {
-            --k;
-        }
-        if (k < i && (k == 0 || message[k - 1] == ' ')) {
-            fields_start = k;
-            break;
-        }
-    }
-    if (fields_start == std::string_view::npos) {
-        out.text = std::string(message);
-        return out;
-    }
-    std::string_view text = message.substr(0, fields_start);
-    while (!text.empty() && text.back() == ' ') {
-        text.remove_suffix(1);
-    }
-    out.text = std::string(text);
-    std::size_t i = fields_start;
-    while (i < message.size()) {
-        while (i < message.size() && message[i] == ' ') {
+namespace {
+
+// `text` parsed as nothing but key=value pairs (values bare or "quoted"), or nullopt.
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_pairs(std::string_view text) {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && text[i] == ' ') {
             ++i;
+        }
+        if (i == text.size()) {
+            break;
         }
         const std::size_t key_start = i;
-        while (i < message.size() && is_key_char(message[i])) {
+        while (i < text.size() && is_key_char(text[i])) {
             ++i;
         }
-        if (i >= message.size() || message[i] != '=' || i == key_start) {
-            // Not key=value after all: keep the rest as text.
-            out.text += ' ';
-            out.text += message.substr(key_start);
-            break;
+        if (i >= text.size() || text[i] != '=' || i == key_start) {
+            return std::nullopt;
         }
-        std::string key(message.substr(key_start, i - key_start));
+        std::string key(text.substr(key_start, i - key_start));
         ++i;
         std::string value;
-        if (i < message.size() && message[i] == '"') {
+        if (i < text.size() && text[i] == '"') {
             ++i;
-            while (i < message.size() && message[i] != '"') {
-                if (message[i] == '\\' && i + 1 < message.size()) {
+            while (i < text.size() && text[i] != '"') {
+                if (text[i] == '\\' && i + 1 < text.size()) {
                     ++i;
                 }
-                value += message[i++];
+                value += text[i++];
+            }
+            if (i >= text.size()) {
+                return std::nullopt;  // an open quote: not a field
             }
             ++i;
+            if (i < text.size() && text[i] != ' ') {
+                return std::nullopt;
+            }
         } else {
-            while (i < message.size() && message[i] != ' ') {
-                value += message[i++];
+            while (i < text.size() && text[i] != ' ') {
+                value += text[i++];
             }
         }
-        out.fields.emplace_back(std::move(key), std::move(value));
+        out.emplace_back(std::move(key), std::move(value));
     }
     return out;
+}
+
+}  // namespace
+
+Parsed parse_fields(std::string_view message) {
+    Parsed out;
+    // The fields are the longest trailing run of key=value pairs: a "SCHEMAGATE_LINT=error"
+    // inside the sentence stays in the sentence.
+    for (std::size_t k = 0; k < message.size(); ++k) {
+        if (k > 0 && message[k - 1] != ' ') {
+            continue;
+        }
+        std::size_t e = k;
+        while (e < message.size() && is_key_char(message[e])) {
+            ++e;
+        }
+        if (e == k || e >= message.size() || message[e] != '=') {
+            continue;
+        }
+        if (auto pairs = parse_pairs(message.substr(k))) {
+            std::string_view text = message.substr(0, k);
+            while (!text.empty() && text.back() == ' ') {
+                text.remove_suffix(1);
+            }
+            out.text = std::string(text);
+            out.fields = std::move(*pairs);
+            return out;
+        }
+    }
+    out.text = std::string(message);
+    return out;
+}
+
+// A bare value that is a JSON number (42, -3; 0.25 in a figure's field) is written as one;
+// versions and codes stay text ("1.10" is not 1.1), and so do values with leading zeros.
+bool is_number_field(std::string_view key, std::string_view value) {
+    if (key == "version" || key.ends_with("_version") || key == "target" || key == "sqlstate" ||
+        value.empty() || value.size() > 18) {
+        return false;
+    }
+    std::size_t i = value.front() == '-' ? 1 : 0;
+    const std::size_t digits = i;
+    while (i < value.size() && value[i] >= '0' && value[i] <= '9') {
+        ++i;
+    }
+    if (i == digits || (value[digits] == '0' && i - digits > 1)) {
+        return false;
+    }
+    // A decimal only in a field named as a figure (elapsed_s, ratio): "15.18" is libpq's version.
+    const bool figure = key.ends_with("_s") || key.ends_with("_ms") || key.ends_with("_seconds") ||
+                        key.ends_with("ratio");
+    if (i < value.size() && value[i] == '.' && figure) {
+        const std::size_t fraction = ++i;
+        while (i < value.size() && value[i] >= '0' && value[i] <= '9') {
+            ++i;
+        }
+        if (i == fraction) {
+            return false;
+        }
+    }
+    return i == value.size();
 }
 
 std::string json_line(std::string_view timestamp, std::string_view level, std::string_view message,
@@ -126,7 +174,11 @@ std::string json_line(std::string_view timestamp, std::string_view level, std::s
     j["service"] = service;
     nlohmann::ordered_json fields = nlohmann::ordered_json::object();
     for (const auto& [k, v] : parsed.fields) {
-        fields[k] = v;
+        if (is_number_field(k, v)) {
+            fields[k] = nlohmann::ordered_json::parse(v);
+        } else {
+            fields[k] = v;
+        }
     }
     j["fields"] = std::move(fields);
     // Replace invalid UTF-8 rather than throw: a log line must never take the process down.

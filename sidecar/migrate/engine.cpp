@@ -69,6 +69,20 @@ std::string verify_failure(const std::optional<std::string>& value) {
 
 }  // namespace
 
+std::string FailurePoint::fields() const {
+    std::string out;
+    if (!file.empty()) {
+        out += " file=\"" + file + "\"";
+    }
+    if (line) {
+        out += " line=" + std::to_string(*line);
+    }
+    if (!sqlstate.empty()) {
+        out += " sqlstate=" + sqlstate;
+    }
+    return out;
+}
+
 std::string display_name(const Migration& m) {
     switch (m.type) {
         case MigrationType::kVersioned:
@@ -282,11 +296,15 @@ Engine::Applied Engine::apply_transactional(const Migration& m, const Prepared& 
             // Recorded so `status` and /health show it; the next run retries the file.
             conn_.exec(insert_history_sql(m, type, false, "0", why, std::nullopt));
         }
+        std::optional<std::size_t> line;
+        if (e.line && *e.line > offset && *e.line - offset <= count_lines(p.text)) {
+            line = *e.line - offset;
+        }
         return {false,
                 m.script + ": " + why + hint_for(e) +
                     "; nothing of this file was applied (its transaction rolled back); fix "
                     "the file and run again",
-                lock_timeout, 0};
+                lock_timeout, 0, FailurePoint{m.script, line, e.sqlstate}};
     }
 }
 
@@ -430,7 +448,8 @@ Engine::Applied Engine::apply_statements_of_file(const Migration& m, const Prepa
             }
             message.append("; fix the file and run again: it resumes at statement ")
                 .append(std::to_string(i + 1));
-            return {false, message, e.sqlstate == "55P03", i};
+            return {false, message, e.sqlstate == "55P03", i,
+                    FailurePoint{m.script, p.lines[index], e.sqlstate}};
         }
         if (options_.statement_lock_timeout) {
             conn_.exec("RESET lock_timeout");
@@ -556,6 +575,7 @@ Outcome Engine::apply_plan(const Plan& plan, Outcome outcome) {
             outcome.message = applied.message == "stopped"
                                   ? m.script + " was cancelled by the stop request and rolled back"
                                   : applied.message;
+            outcome.at = applied.at;
             return outcome;
         }
         const auto ms = since(start);
@@ -564,7 +584,7 @@ Outcome Engine::apply_plan(const Plan& plan, Outcome outcome) {
             spdlog::info("applied migration version={} description=\"{}\" type={} ms={}",
                          m.version->text(), m.description, to_string(m.type), ms.count());
         } else {
-            spdlog::info("applied {} script={} ms={}", to_string(m.type), m.script, ms.count());
+            spdlog::info("applied {} file={} ms={}", to_string(m.type), m.script, ms.count());
         }
         if (events_.applied) {
             events_.applied(m, ms);
@@ -572,8 +592,7 @@ Outcome Engine::apply_plan(const Plan& plan, Outcome outcome) {
         return std::nullopt;
     };
     for (const auto& script : plan.out_of_order) {
-        spdlog::warn("applying a migration older than the latest applied version script={}",
-                     script);
+        spdlog::warn("applying a migration older than the latest applied version file={}", script);
     }
     for (const auto& step : plan.versioned) {
         if (auto stop = run_step(step)) {
@@ -674,7 +693,7 @@ Outcome Engine::migrate_unguarded() {
         events_.planned(plan);
     }
     for (const auto& missing : plan.missing) {
-        spdlog::warn("an applied migration has no file any more script={}", missing);
+        spdlog::warn("an applied migration has no file any more file={}", missing);
     }
     const auto drift_outcome = [&](const Plan& p) {
         Outcome o;
@@ -808,9 +827,10 @@ Outcome Engine::verify() {
             if (!rows.empty() && !rows.front().empty() && rows.front().front() != "t") {
                 outcome.result = Result::kFailed;
                 outcome.message = m.script + verify_failure(rows.front().front());
+                outcome.at.file = m.script;
                 return outcome;
             }
-            spdlog::debug("verified script={}", m.script);
+            spdlog::debug("verified file={}", m.script);
         } catch (const db::SqlError& e) {
             if (e.is_cancel() && stop_.requested()) {
                 outcome.result = Result::kStopped;
@@ -819,6 +839,10 @@ Outcome Engine::verify() {
             }
             outcome.result = Result::kFailed;
             outcome.message = m.script + " failed: " + describe_error(e, 1, count_lines(p.text));
+            outcome.at = {m.script, std::nullopt, e.sqlstate};
+            if (e.line && *e.line > 1 && *e.line - 1 <= count_lines(p.text)) {
+                outcome.at.line = *e.line - 1;
+            }
             return outcome;
         }
     }
@@ -869,6 +893,7 @@ Outcome Engine::undo(const std::optional<Version>& to) {
             outcome.message = applied.message == "stopped"
                                   ? u->script + " was cancelled and rolled back"
                                   : applied.message;
+            outcome.at = applied.at;
             return outcome;
         }
         ++outcome.applied;
@@ -906,7 +931,7 @@ Outcome Engine::repair() {
             "UPDATE " + table_ + " SET checksum = " + conn_.literal(d.migration->checksum) +
             " WHERE type = 'versioned' AND success AND version = " + version_literal(*d.migration) +
             ";\n";
-        spdlog::info("accepted the changed checksum script={}", d.migration->script);
+        spdlog::info("accepted the changed checksum file={}", d.migration->script);
     }
     conn_.exec(sql);
     outcome.applied = static_cast<int>(plan.drift.size());

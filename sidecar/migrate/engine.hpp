@@ -57,9 +57,19 @@ enum class Result {
     kUnavailable,  // the database cannot be used as configured (missing schema, privileges)
 };
 
+// Where a run failed, for log fields (file=, line=, sqlstate=) next to the message.
+struct FailurePoint {
+    std::string file;
+    std::optional<std::size_t> line;  // in the file, 1-based
+    std::string sqlstate;
+    // " file=V2__x.sql line=3 sqlstate=42601", only what is known; "" when nothing is.
+    [[nodiscard]] std::string fields() const;
+};
+
 struct Outcome {
     Result result = Result::kOk;
     std::string message;  // one line naming the cause and the fix
+    FailurePoint at;      // the file, line and SQLSTATE of a failure, where known
     int applied = 0;      // files applied in this run
     int skipped = 0;      // files already applied
     std::chrono::milliseconds elapsed{0};
@@ -102,6 +112,7 @@ class Engine {
         std::string message;
         bool lock_timeout = false;  // failed with lock_not_available (55P03)
         int done = 0;               // no-transaction files: statements completed
+        FailurePoint at{};
     };
     // `record_failure` false: a failure leaves no history row (the file is tried again).
     Applied apply_transactional(const Migration& m, const Prepared& p, bool record_failure);

@@ -113,7 +113,7 @@ LockResult MigrationLock::acquire(std::chrono::milliseconds timeout, wait::Stop&
         }
         if (now >= next_report) {
             const std::string who = holder();
-            spdlog::info("waiting for the {} holder=\"{}\" timeout_s={}", what_,
+            spdlog::info("waiting for the {} holder=\"{}\" timeout_ms={}", what_,
                          who.empty() ? "another runner" : who,
                          std::chrono::duration_cast<std::chrono::seconds>(timeout).count());
             next_report = now + std::chrono::seconds(10);

@@ -413,7 +413,7 @@ total_lines=0
 for sc in $(cids "$A" cart-schema); do
   n="$(docker logs "$sc" 2>&1 | grep -c 'applied migration version=' || true)"
   total_lines=$((total_lines + n))
-  per_replica+="${sc:0:12} applied $n ($(docker logs "$sc" 2>&1 | grep -o 'migrate finished applied=[0-9]*' | head -n1)); "
+  per_replica+="${sc:0:12} applied $n ($(docker logs "$sc" 2>&1 | grep -o 'migrate finished files_applied=[0-9]*' | head -n1)); "
 done
 if ((total_lines == v_files)); then
   ok "(d) the replicas' logs: $per_replica$total_lines 'applied migration' lines in all"
@@ -470,10 +470,10 @@ if wait_for 120 "(b) auth-schema healthy again after restart" restarted; then
   restart_log="$(docker logs --since "$(docker inspect -f '{{.State.StartedAt}}' "$sc")" "$sc" 2>&1)"
   # Initialisation ran again (provisioning checked, migrations planned, verify run) and applied nothing.
   if [[ "$before" == "$after" ]] && grep -q 'everything already in place' <<<"$restart_log" &&
-    grep -q 'migrate finished applied=0 ' <<<"$restart_log" && grep -q 'verified checks=' <<<"$restart_log" &&
+    grep -q 'migrate finished files_applied=0 ' <<<"$restart_log" && grep -q 'verified checks=' <<<"$restart_log" &&
     ! grep -q 'applied migration' <<<"$restart_log" &&
     grep -Eq '"phase" *: *"ready"' <<<"$health" && grep -Eq '"pending" *: *0' <<<"$health"; then
-    ok "(b) auth-schema restarted, healthy again in $((SECONDS - restart_start))s, history rows/max rank unchanged ($after); its log: $(grep -o 'provisioning: everything already in place\|migrate finished applied=[^ ]* skipped=[^ ]*\|verified checks=[0-9]*' <<<"$restart_log" | tr '\n' ';')"
+    ok "(b) auth-schema restarted, healthy again in $((SECONDS - restart_start))s, history rows/max rank unchanged ($after); its log: $(grep -o 'provisioning: everything already in place\|migrate finished files_applied=[^ ]* files_skipped=[^ ]*\|verified checks=[0-9]*' <<<"$restart_log" | tr '\n' ';')"
   else
     fail "(b) after restart: history $before -> $after; /health: $health; log since restart: $restart_log"
   fi

@@ -58,13 +58,13 @@ TEST_CASE("migrate applies once; a re-run applies nothing") {
     CHECK(q(db, "SELECT count(*) FROM users") == "1");
     CHECK(all_output(first).find("applied migration version=1 description=\"create users\"") !=
           std::string::npos);
-    CHECK(all_output(first).find("applied=4") != std::string::npos);
+    CHECK(all_output(first).find("files_applied=4") != std::string::npos);
 
     const auto second = sg::test::run_schemagate({"migrate"}, env_for(db, dir));
     INFO(all_output(second));
     REQUIRE(second.exit_code == 0);
     CHECK(history_count(db) == 4);
-    CHECK(all_output(second).find("applied=0") != std::string::npos);
+    CHECK(all_output(second).find("files_applied=0") != std::string::npos);
     CHECK(all_output(second).find("applied migration") == std::string::npos);
 }
 
@@ -538,6 +538,42 @@ TEST_CASE("new --timestamp names the file by UTC time; SCHEMAGATE_VERSION_STYLE 
     CHECK(both.exit_code == 2);
 }
 
+TEST_CASE("a failure's JSON log line carries file, line and sqlstate; figures are numbers") {
+    TempDatabase db;
+    TempDir dir;
+    dir.write("V1__ok.sql", "CREATE TABLE ok (id int);\n");
+    dir.write("V2__bad.sql", "CREATE TABLE bad (id int);\nSELEC 1;\n");
+    auto env = env_for(db, dir);
+    env["SCHEMAGATE_LOG_FORMAT"] = "json";
+    const auto r = sg::test::run_schemagate({"migrate"}, env);
+    INFO(all_output(r));
+    CHECK(r.exit_code == 1);
+    bool failure_seen = false;
+    bool banner_seen = false;
+    std::size_t start = 0;
+    const std::string& err = r.err;
+    while (start < err.size()) {
+        const auto end = err.find('\n', start);
+        const auto j = nlohmann::json::parse(err.substr(start, end - start));
+        start = end + 1;
+        const auto msg = j["msg"].get<std::string>();
+        if (msg.rfind("migrate failed:", 0) == 0) {
+            failure_seen = true;
+            CHECK(j["fields"]["file"] == "V2__bad.sql");
+            CHECK(j["fields"]["line"] == 2);
+            CHECK(j["fields"]["sqlstate"] == "42601");
+        }
+        if (msg.rfind("schemagate ", 0) == 0 && j["fields"].contains("command")) {
+            banner_seen = true;
+            CHECK(j["fields"]["lock_timeout_ms"] == 300000);
+            CHECK_FALSE(j["fields"].contains("listen"));  // migrate serves no HTTP
+            CHECK_FALSE(j["fields"].contains("lock_timeout_s"));
+        }
+    }
+    CHECK(failure_seen);
+    CHECK(banner_seen);
+}
+
 TEST_CASE("configuration errors exit 2 and name the variable") {
     TempDir dir;
     const auto r =
@@ -602,6 +638,6 @@ TEST_CASE("session settings a file makes end with it: the next file and the hist
     const auto again = sg::test::run_schemagate({"migrate"}, env_for(db, dir));
     INFO(all_output(again));
     CHECK(again.exit_code == 0);
-    CHECK(all_output(again).find("applied=0") != std::string::npos);
+    CHECK(all_output(again).find("files_applied=0") != std::string::npos);
     sg::test::exec(db.url(), "DROP SCHEMA IF EXISTS leak_other CASCADE");
 }

@@ -32,3 +32,29 @@ TEST_CASE("json lines are valid JSON with quotes, newlines and invalid UTF-8 esc
     CHECK(j["fields"]["key"] == "va\"l");
     CHECK(j["ts"] == "2026-01-01T00:00:00.000Z");
 }
+
+TEST_CASE("a key=value inside the sentence stays in it; only the trailing run is fields") {
+    const auto p = parse_fields(
+        "V2__x.sql is below 3; or set SCHEMAGATE_OUT_OF_ORDER=allow to "
+        "apply it file=V2__x.sql line=4");
+    CHECK(p.text == "V2__x.sql is below 3; or set SCHEMAGATE_OUT_OF_ORDER=allow to apply it");
+    REQUIRE(p.fields.size() == 2);
+    CHECK(p.fields[0] == std::pair<std::string, std::string>{"file", "V2__x.sql"});
+    CHECK(parse_fields("set a=\"open quote").fields.empty());
+}
+
+TEST_CASE("json fields keep numbers as numbers, versions and other text as strings") {
+    const auto j = nlohmann::json::parse(
+        json_line("t", "info",
+                  "applied migration version=1.10 ms=12 ratio=0.25 delta=-3 code=007 libpq=15.18 "
+                  "sqlstate=42601 name=x2 current_version=2",
+                  "svc"));
+    CHECK(j["fields"]["ms"] == 12);
+    CHECK(j["fields"]["ratio"] == 0.25);
+    CHECK(j["fields"]["delta"] == -3);
+    CHECK(j["fields"]["version"] == "1.10");
+    CHECK(j["fields"]["current_version"] == "2");
+    CHECK(j["fields"]["code"] == "007");
+    CHECK(j["fields"]["libpq"] == "15.18");
+    CHECK(j["fields"]["sqlstate"] == "42601");  // a code, like 42P01: text
+}
