@@ -143,7 +143,8 @@ std::string Engine::session_settings_sql() const {
            (conn_.server_version() >= 140000
                 ? std::string(", set_config('client_connection_check_interval', '1000', false), "
                               "set_config('idle_session_timeout', '0', false)")
-                : std::string());
+                : std::string()) +
+           kServerKeepalivesSql;
 }
 
 std::string Engine::reset_session_sql() const {

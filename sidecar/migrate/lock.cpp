@@ -87,7 +87,9 @@ LockResult MigrationLock::acquire(std::chrono::milliseconds timeout, wait::Stop&
     // The lock connection sits idle while the holder migrates: a role's or database's
     // idle_session_timeout (PostgreSQL 14+) would end it and silently free the lock.
     const std::string keep_idle =
-        conn_.server_version() >= 140000 ? ", set_config('idle_session_timeout', '0', false)" : "";
+        (conn_.server_version() >= 140000 ? ", set_config('idle_session_timeout', '0', false)"
+                                          : "") +
+        std::string(kServerKeepalivesSql);
     if (conn_.value("SELECT pg_backend_pid()" + keep_idle) != std::to_string(conn_.backend_pid())) {
         return LockResult::kPooled;
     }
@@ -114,8 +116,7 @@ LockResult MigrationLock::acquire(std::chrono::milliseconds timeout, wait::Stop&
         if (now >= next_report) {
             const std::string who = holder();
             spdlog::info("waiting for the {} holder=\"{}\" timeout_ms={}", what_,
-                         who.empty() ? "another runner" : who,
-                         std::chrono::duration_cast<std::chrono::seconds>(timeout).count());
+                         who.empty() ? "another runner" : who, timeout.count());
             next_report = now + std::chrono::seconds(10);
         }
         const auto remaining =

@@ -13,6 +13,15 @@
 
 namespace sg::migrate {
 
+// The server's side of TCP keepalives for schemagate's sessions (a select-list tail): a holder
+// whose network vanishes without a FIN (a partition, a node gone) is noticed by the server
+// within 10 + 3 x 5 = 25 s, its session ends and its locks are freed for a waiter. The OS
+// default would keep the lock for over two hours. No effect on Unix sockets.
+inline constexpr const char* kServerKeepalivesSql =
+    ", set_config('tcp_keepalives_idle', '10', false), "
+    "set_config('tcp_keepalives_interval', '5', false), "
+    "set_config('tcp_keepalives_count', '3', false)";
+
 // The key of a session advisory lock named by `material`: the first 8 bytes of its SHA-256, as a
 // signed bigint. Every lock of ours (migration, work, provisioning) is keyed this way.
 [[nodiscard]] std::int64_t advisory_key(std::string_view material);
