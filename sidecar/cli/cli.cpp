@@ -22,6 +22,7 @@
 
 #include "sidecar/app/daemon.hpp"
 #include "sidecar/app/initialise.hpp"
+#include "sidecar/cli/healthcheck.hpp"
 #include "sidecar/cli/help.hpp"
 #include "sidecar/cli/plan_output.hpp"
 #include "sidecar/cli/status_output.hpp"
@@ -592,27 +593,6 @@ int cmd_new(const config::Config& config, const std::string& description, bool t
     return kExitOk;
 }
 
-int cmd_healthcheck(const std::string& url_flag) {
-    std::string url = url_flag;
-    if (url.empty()) {
-        // NOLINTNEXTLINE(concurrency-mt-unsafe): read once, before any thread starts
-        const char* listen = std::getenv("SCHEMAGATE_LISTEN");
-        url = config::local_url(listen != nullptr ? listen : "", "/readyz");
-    }
-    const auto result = http::get_status(url, std::chrono::seconds(3));
-    if (!result.status) {
-        std::fprintf(stderr, "schemagate: healthcheck: %s: %s\n", url.c_str(),
-                     result.error.c_str());
-        return kExitFailed;
-    }
-    if (*result.status != 200) {
-        std::fprintf(stderr, "schemagate: healthcheck: %s answered %u\n", url.c_str(),
-                     *result.status);
-        return kExitFailed;
-    }
-    return kExitOk;
-}
-
 int cmd_version() {
     std::printf(
         "schemagate %s (git %s)\nlibpq %s (%s)\nPostgreSQL servers: 12 and later (tested with "
@@ -739,7 +719,18 @@ int main(int argc, char** argv) {
             return cmd_version();
         }
         if (name == "healthcheck") {
-            return cmd_healthcheck(value("--url"));
+            std::optional<config::Millis> wait;
+            if (const std::string text = value("--wait"); !text.empty()) {
+                wait = config::parse_duration(text);
+                if (!wait || wait->count() <= 0) {
+                    std::fprintf(stderr,
+                                 "schemagate: healthcheck --wait %s: not a duration; use e.g. "
+                                 "10m, 90s or 500ms\n",
+                                 text.c_str());
+                    return kExitUsage;
+                }
+            }
+            return cmd_healthcheck(value("--url"), wait);
         }
         const std::string target = name == "migrate" ? value("--target") : std::string();
         if (!target.empty() && !migrate::Version::parse(target)) {

@@ -172,7 +172,11 @@ const std::vector<CommandInfo>& commands() {
          0,
          {{"--url", "URL",
            "default: /readyz at SCHEMAGATE_LISTEN (a wildcard address on loopback), "
-           "http://127.0.0.1:8080/readyz when unset"}},
+           "http://127.0.0.1:8080/readyz when unset"},
+          {"--wait", "DURATION",
+           "keep asking while the sidecar initialises: 0 once ready, 1 at once when "
+           "initialisation failed (saying why) or after DURATION; for a HEALTHCHECK without "
+           "start_period"}},
          ""},
         {"version", "version, git revision, libpq and server compatibility", 0, {}, ""},
         {"help",

@@ -255,6 +255,7 @@ GetResult get_status(std::string_view url, std::chrono::milliseconds timeout) {
             return result;
         }
         if (failure) {
+            result.refused = failure == boost::system::errc::connection_refused;
             result.error = describe(failure);
             return result;
         }

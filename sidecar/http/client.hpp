@@ -24,6 +24,7 @@ struct GetResult {
     std::optional<unsigned> status;  // the answer's status code, when one arrived
     std::string error;               // why there is no status: "connection refused", ...
     std::string body;                // the start of the answer's body (at most 64 KiB)
+    bool refused = false;            // nothing listens there (yet): the connection was refused
 };
 
 // Connects, sends `GET <target>` and reads the answer, all within `timeout`.

@@ -14,8 +14,9 @@
 #      environments; (b) a restarted sidecar re-runs initialisation and applies nothing (with
 #      Compose >= 2.17 and docker/compose.restart.yaml its service restarts too)
 #   B  a broken V99 in promotion, a 20 s V99 in product: (c) promotion never starts, its
-#      sidecar's /health says why, the other services run, nothing half-applied; (t) the slow
-#      migration never turns product-schema unhealthy, product starts after it
+#      sidecar's /health and the engine's health log say why, it is unhealthy within 10 s of the
+#      failure, `up` fails by itself naming it, the other services run, nothing half-applied;
+#      (t) the slow migration never turns product-schema unhealthy, product starts after it
 #   C  compose.yaml + docker/compose.schema-per-service.yaml: (f) one database, a schema each
 #   D  TLS, plain docker: (g) sslmode=verify-full to a postgres:15 with ssl=on and a test CA
 #      applies through the image's linked-in OpenSSL; a host name the certificate lacks is
@@ -516,8 +517,8 @@ CREATE TABLE ${schema}.half_applied (id integer);
 SELECT no_such_column FROM ${schema}.promo_codes;
 SQL
 # In the same stack, product's first migration is slow: 20 s, far beyond interval x retries
-# (2 s x 3) of the healthcheck. start_period must keep product-schema from turning unhealthy
-# (which would abort `compose up` for product).
+# (2 s x 3) of the healthcheck. The waiting probe must keep product-schema "starting" (unhealthy
+# would abort `compose up` for product) and answer as soon as it is ready.
 slow="$work/product-slow"
 slow_seconds=20
 cp -a "$repo/schemas/product" "$slow"
@@ -537,7 +538,7 @@ services:
 YAML
 record_events "$B" "$work/events-b"
 sleep 1
-log "stack B: up -d with a broken V99 in promotion and a ${slow_seconds}s V99 in product (compose waits on promotion-schema; run in background)"
+log "stack B: up -d with a broken V99 in promotion and a ${slow_seconds}s V99 in product (in the background; it must fail by itself)"
 up_start=$SECONDS
 # A simple command in the background: $! is timeout itself, which passes a kill on to compose.
 timeout 600 bash -c "$(compose_script)" compose "$B" "$work/broken.yaml" -- up -d --no-build >"$work/up-b.log" 2>&1 &
@@ -562,8 +563,25 @@ if wait_ready 180 "stack B: auth, product, cart ready" "$B" auth product cart &&
   fi
   readyz="$(http_get "$B" promotion-schema /readyz | head -n1 | tr -d '\r')"
   [[ "$readyz" == *" 503"* ]] && ok "(c) promotion-schema /readyz: $readyz" || fail "(c) promotion-schema /readyz: $readyz"
-  sleep 6 # three failed probes at 2s intervals would end start_period's grace if it were not there
   p_sc="$(cid "$B" promotion-schema)"
+  # Fast failure: the waiting probe answers 1 as soon as initialisation failed, so the sidecar
+  # turns unhealthy within seconds (3 probes 2 s apart), and the engine's health log says why.
+  fail_line="$(docker logs "$p_sc" 2>&1 | grep -m1 'initialisation failed' || true)"
+  fail_ns="$(date -u -d "${fail_line%% *}" +%s%N 2>/dev/null || echo 0)"
+  p_unhealthy() { [[ -n "$(first_event_ns "$work/events-b" "$p_sc" "health_status: unhealthy")" ]]; }
+  wait_for 30 "stack B: promotion-schema unhealthy" p_unhealthy || true
+  unhealthy_ns="$(first_event_ns "$work/events-b" "$p_sc" "health_status: unhealthy")"
+  if [[ -n "$unhealthy_ns" ]] && ((fail_ns > 0)) && (((unhealthy_ns - fail_ns) / 1000000 < 10000)); then
+    ok "(c) promotion-schema unhealthy $(((unhealthy_ns - fail_ns) / 1000000))ms after its migration failed (target: under 10 s)"
+  else
+    fail "(c) promotion-schema not unhealthy within 10 s of the failure (failed at ${fail_ns}, unhealthy at ${unhealthy_ns:-never}): $fail_line"
+  fi
+  probe_out="$(docker inspect -f '{{range .State.Health.Log}}{{.Output}}{{end}}' "$p_sc" 2>/dev/null || true)"
+  if grep -q 'V99__broken.sql' <<<"$probe_out" && grep -q 'no_such_column' <<<"$probe_out"; then
+    ok "(c) the engine's health log says why: $(grep -m1 'V99' <<<"$probe_out" | cut -c1-200)"
+  else
+    fail "(c) the health log does not name V99 and the error: $(cut -c1-300 <<<"$probe_out")"
+  fi
   p_svc="$(cid "$B" promotion)"
   if [[ -z "$p_svc" ]] || ! is_running "$p_svc"; then
     if [[ -z "$p_svc" ]] || [[ -z "$(first_event_ns "$work/events-b" "$p_svc" start)" ]]; then
@@ -596,13 +614,34 @@ if wait_ready 180 "stack B: auth, product, cart ready" "$B" auth product cart &&
 else
   dump_project "$B"
 fi
+# `up` itself fails, naming promotion and "unhealthy" (v1: 'ERROR: for promotion  Container "<id>"
+# is unhealthy.' once every other service is up; v2: 'dependency failed to start: container ...
+# is unhealthy'). v1 reports when its whole parallel `up` is over, here after product's 20 s.
+up_b_rc=0
+wait_up_b() { ! kill -0 "$up_b" 2>/dev/null; }
+wait_for 120 "stack B: compose up to end by itself" wait_up_b || true
+up_end_ns="$(date +%s%N)"
 if kill -0 "$up_b" 2>/dev/null; then
   kill "$up_b" 2>/dev/null || true
   wait "$up_b" 2>/dev/null || true
-  log "     (c) compose up was still waiting for promotion-schema (as intended); stopped it"
+  fail "(c) compose up still waiting on promotion-schema 120 s later: $(tail -n 2 "$work/up-b.log" | tr '\n' ' ')"
 else
-  wait "$up_b" 2>/dev/null && rc=0 || rc=$?
-  log "     (c) compose up ended by itself with $rc: $(tail -n 2 "$work/up-b.log" | tr '\n' ' ')"
+  wait "$up_b" 2>/dev/null || up_b_rc=$?
+  if ((up_b_rc != 0)) && grep -qi 'unhealthy' "$work/up-b.log" && grep -q 'promotion' "$work/up-b.log"; then
+    ok "(c) compose up failed by itself (exit $up_b_rc) $(((up_end_ns - ${fail_ns:-0}) / 1000000))ms after the failure, bounded by product's ${slow_seconds}s migration: $(grep -i -m1 'unhealthy' "$work/up-b.log")"
+  else
+    fail "(c) compose up ended with $up_b_rc without naming the unhealthy sidecar: $(tail -n 3 "$work/up-b.log" | tr '\n' ' ')"
+  fi
+fi
+# Asking for the broken service again: compose answers at once.
+again_start="$(date +%s%N)"
+again_rc=0
+compose_within 60 "$B" "$work/broken.yaml" -- up -d --no-build promotion >"$work/up-b2.log" 2>&1 || again_rc=$?
+again_ms=$((($(date +%s%N) - again_start) / 1000000))
+if ((again_rc != 0 && again_ms < 10000)) && grep -qi 'unhealthy' "$work/up-b2.log"; then
+  ok "(c) 'up -d promotion' fails in ${again_ms}ms (target: under 10 s): $(grep -i -m1 'unhealthy' "$work/up-b2.log")"
+else
+  fail "(c) 'up -d promotion': exit $again_rc after ${again_ms}ms: $(tail -n 3 "$work/up-b2.log" | tr '\n' ' ')"
 fi
 ((failures > 0)) && dump_project "$B"
 log "stack B: down"

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -765,4 +766,65 @@ TEST_CASE(
     const auto r = d.stop(elapsed);
     CHECK(r.exit_code == 0);
     CHECK(elapsed < 5s);
+}
+
+TEST_CASE(
+    "run: healthcheck --wait answers 0 once a slow migration is done, 1 at once when one "
+    "failed, and 1 when its time is up") {
+    TempDatabase db;
+    const auto start_probe = [](const std::string& url, const std::string& wait) {
+        return std::make_unique<sg::test::Process>(std::vector<std::string>{
+            sg::test::schemagate_binary(), "healthcheck", "--url", url, "--wait", wait});
+    };
+    milliseconds elapsed{};
+
+    // Slow: the probe keeps asking through a 2 s migration and answers within its poll of ready.
+    TempDir slow;
+    slow.write("V1__slow.sql", "SELECT pg_sleep(2);\nCREATE TABLE s (id int);\n");
+    Daemon slow_daemon(env_for(db.url(), slow, "slow"));
+    const auto slow_started = Steady::now();
+    auto slow_probe = start_probe(slow_daemon.url("/readyz"), "60s");
+    REQUIRE_MESSAGE(slow_daemon.wait_for_status("/readyz", 200, 30s), slow_daemon.output());
+    const long ready_ms = ms_since(slow_started);
+    const auto slow_result = slow_probe->wait(30s);
+    const long probe_ms = ms_since(slow_started);
+    INFO(slow_result.err);
+    CHECK(slow_result.exit_code == 0);
+    CHECK(ready_ms >= 1900);
+    CHECK(probe_ms - ready_ms < 1000);  // polls every 100 ms; the 50 ms steps of ours on top
+    CHECK(slow_daemon.stop(elapsed).exit_code == 0);
+
+    // Broken: the probe gives up as soon as initialisation failed, naming the file and error.
+    TempDir broken;
+    broken.write("V1__ok.sql", "CREATE TABLE ok (id int);\n");
+    broken.write("V2__broken.sql", "SELECT pg_sleep(1);\nSELECT no_such_column FROM ok;\n");
+    TempDatabase broken_db;
+    Daemon broken_daemon(env_for(broken_db.url(), broken, "broken"));
+    auto broken_probe = start_probe(broken_daemon.url("/readyz"), "60s");
+    const auto broken_result = broken_probe->wait(30s);
+    INFO(broken_result.err);
+    CHECK(broken_result.exit_code == 1);
+    CHECK(broken_result.elapsed >= 900ms);
+    CHECK(broken_result.elapsed < 15s);
+    CHECK(broken_result.err.find("initialisation failed") != std::string::npos);
+    CHECK(broken_result.err.find("no_such_column") != std::string::npos);
+    CHECK(broken_result.err.find('\n') == broken_result.err.size() - 1);  // one line
+    CHECK(broken_daemon.stop(elapsed).exit_code == 0);
+
+    // Still waiting for an unreachable server when --wait is up: 1, saying it is not ready.
+    TempDir any;
+    any.write("V1__a.sql", "CREATE TABLE a (id int);\n");
+    Daemon waiting(env_for(unreachable_url(sg::test::free_port()), any));
+    REQUIRE(waiting.wait_for_status("/readyz", 503, 10s));
+    auto late_probe = start_probe(waiting.url("/readyz"), "1s");
+    const auto late = late_probe->wait(20s);
+    INFO(late.err);
+    CHECK(late.exit_code == 1);
+    CHECK(late.elapsed >= 900ms);
+    CHECK(late.err.find("at the end of --wait") != std::string::npos);
+    CHECK(waiting.stop(elapsed).exit_code == 0);
+
+    const auto bad = sg::test::run_schemagate({"healthcheck", "--wait", "soon"}, {}, 10s);
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.err.find("not a duration") != std::string::npos);
 }
