@@ -5,7 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "sidecar/cli/cli.hpp"
+#include "sidecar/app/exit_code.hpp"
 #include "sidecar/db/dsn.hpp"
 #include "sidecar/lint/plan_lint.hpp"
 #include "sidecar/migrate/lint.hpp"
@@ -46,20 +46,20 @@ int exit_code_for(InitResult result) {
     switch (result) {
         case InitResult::kOk:
         case InitResult::kStopped:
-            return cli::kExitOk;
+            return kExitOk;
         case InitResult::kFailed:
-            return cli::kExitFailed;
+            return kExitFailed;
         case InitResult::kUsage:
-            return cli::kExitUsage;
+            return kExitUsage;
         case InitResult::kUnreachable:
         case InitResult::kLost:
-            return cli::kExitUnreachable;
+            return kExitUnreachable;
         case InitResult::kInvalid:
-            return cli::kExitInvalid;
+            return kExitInvalid;
         case InitResult::kLockTimeout:
-            return cli::kExitLock;
+            return kExitLock;
     }
-    return cli::kExitFailed;
+    return kExitFailed;
 }
 
 void log_banner(const config::Config& c, std::string_view command) {

@@ -5,9 +5,9 @@
 
 #include "sidecar/config/config.hpp"
 
-namespace sg::app {
+namespace sg::cli {
 
 // Runs until SIGTERM/SIGINT; returns the exit code (0 on a requested stop).
 [[nodiscard]] int run_daemon(const config::Config& config);
 
-}  // namespace sg::app
+}  // namespace sg::cli

@@ -1,4 +1,7 @@
-#include "sidecar/app/daemon.hpp"
+// `schemagate run`: the composition root (above http and metrics). One io thread runs the HTTP
+// server and the signals; one worker thread initialises (retrying what is transient) and then
+// keeps one connection to refresh the database facts /health shows, at most once a second.
+#include "sidecar/cli/run.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -20,11 +23,20 @@
 #include "sidecar/version.hpp"
 #include "sidecar/wait/stop.hpp"
 
-namespace sg::app {
+namespace sg::cli {
 
 namespace {
 
 namespace asio = boost::asio;
+using app::Clock;
+using app::DatabaseFacts;
+using app::HealthProbe;
+using app::Initialiser;
+using app::InitOutcome;
+using app::InitResult;
+using app::Phase;
+using app::Snapshot;
+using app::State;
 using std::chrono::milliseconds;
 
 constexpr milliseconds kHealthInterval{1000};
@@ -87,7 +99,7 @@ void work(const config::Config& config, State& state, wait::Stop& stop) {
         std::chrono::duration_cast<std::chrono::seconds>(config.connect_timeout).count(), 1,
         kProbeConnectTimeout.count());
     HealthProbe probe(
-        service_conninfo(config) + " connect_timeout=" + std::to_string(probe_timeout),
+        app::service_conninfo(config) + " connect_timeout=" + std::to_string(probe_timeout),
         init.take_connection());
     bool was_reachable = true;
     while (!stop.requested()) {
@@ -139,7 +151,7 @@ int run_daemon(const config::Config& config) {
         s.connection = config::masked(config.database_url);
         s.started_at = Clock::now();
     });
-    log_banner(config, "run");
+    app::log_banner(config, "run");
 
     asio::io_context io(1);
     // Handlers first: from here on SIGTERM/SIGINT are ours, never the default (death, or nothing
@@ -226,4 +238,4 @@ int run_daemon(const config::Config& config) {
     return 0;
 }
 
-}  // namespace sg::app
+}  // namespace sg::cli
