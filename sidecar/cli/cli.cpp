@@ -20,12 +20,12 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include "sidecar/cli/run.hpp"
 #include "sidecar/app/initialise.hpp"
 #include "sidecar/cli/command.hpp"
 #include "sidecar/cli/healthcheck.hpp"
 #include "sidecar/cli/help.hpp"
 #include "sidecar/cli/plan_output.hpp"
+#include "sidecar/cli/run.hpp"
 #include "sidecar/cli/status_output.hpp"
 #include "sidecar/config/config.hpp"
 #include "sidecar/db/dsn.hpp"
