@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "sidecar/db/dsn.hpp"
+#include "sidecar/text/edit_distance.hpp"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX, not in a header
 
@@ -114,24 +115,6 @@ std::string quote(std::string_view value) {
     }
     out += '"';
     return out;
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) {
-        row[j] = j;
-    }
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t above = row[j];
-            const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + cost});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
 }
 
 std::string format_millis(Millis ms) {
@@ -538,11 +521,11 @@ class Parser {
             std::size_t d = 0;
             std::size_t length = 0;
             if (starts_with(candidate, kPrefix)) {
-                d = edit_distance(bare, std::string_view(candidate).substr(kPrefix.size()));
+                d = text::edit_distance(bare, std::string_view(candidate).substr(kPrefix.size()));
                 length = candidate.size() - kPrefix.size();
             } else {
                 // SCHEMAGATE_LOG_LEVEL -> LOG_LEVEL, SCHEMAGATE_DATABASE_URL -> DATABASE_URL
-                d = edit_distance(bare, candidate);
+                d = text::edit_distance(bare, candidate);
                 length = candidate.size();
             }
             if (d <= std::max<std::size_t>(2, length / 3) && d < best_distance) {

@@ -11,6 +11,8 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include "sidecar/text/edit_distance.hpp"
+
 namespace sg::db {
 
 namespace {
@@ -79,31 +81,13 @@ bool looks_like_name(std::string_view text) {
     });
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) {
-        row[j] = j;
-    }
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t above = row[j];
-            row[j] =
-                std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
-}
-
 // libpq's own keyword closest to `name`, if it is close (a typo), else "".
 std::string closest_keyword(std::string_view name) {
     std::unique_ptr<PQconninfoOption, ConninfoFree> defaults(PQconndefaults());
     std::string best;
     std::size_t best_distance = 3;
     for (const PQconninfoOption* o = defaults.get(); o != nullptr && o->keyword != nullptr; ++o) {
-        const std::size_t d = edit_distance(name, o->keyword);
+        const std::size_t d = text::edit_distance(name, o->keyword);
         if (d < best_distance) {
             best_distance = d;
             best = o->keyword;
