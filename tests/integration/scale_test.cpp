@@ -44,6 +44,12 @@ void write_files(const TempDir& dir, int count) {
     }
 }
 
+// Whether the runner named `app` is inside the slow file's pg_sleep(5) right now.
+bool sleeping(const TempDatabase& db, const std::string& app) {
+    return q(db.url(), "SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + app +
+                           "' AND state = 'active' AND query LIKE '%pg_sleep(5)%'") == "1";
+}
+
 long ms_since(Steady::time_point start) {
     return static_cast<long>(
         std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - start).count());
@@ -152,18 +158,13 @@ TEST_CASE(
         auto env = env_for(db, dir, schema);
         env["PGAPPNAME"] = "holder";
         sg::test::Process holder({sg::test::schemagate_binary(), "migrate"}, env);
-        const auto sleeping = [&](const std::string& app) {
-            return q(db.url(), "SELECT count(*) FROM pg_stat_activity WHERE application_name = '" +
-                                   app + "' AND state = 'active' AND query LIKE '%pg_sleep(5)%'") ==
-                   "1";
-        };
-        REQUIRE(time_until([&] { return sleeping("holder"); }, 20s) >= 0);
+        REQUIRE(time_until([&] { return sleeping(db, "holder"); }, 20s) >= 0);
         env["PGAPPNAME"] = "waiter";
         sg::test::Process waiter({sg::test::schemagate_binary(), "migrate"}, env);
         REQUIRE(waiter.wait_for_output("waiting for the migration lock", 20s));
         const auto killed = Steady::now();
         holder.signal(SIGKILL);
-        const long took = time_until([&] { return sleeping("waiter"); }, 20s);
+        const long took = time_until([&] { return sleeping(db, "waiter"); }, 20s);
         CHECK(took >= 0);
         taken.push_back(took >= 0 ? took : ms_since(killed));
         const auto r = waiter.wait(60s);
@@ -198,19 +199,14 @@ TEST_CASE(
         env["PGAPPNAME"] = "holder";
         env["DB_INIT_MAX_RETRIES"] = "1";
         sg::test::Process holder({sg::test::schemagate_binary(), "migrate"}, env);
-        const auto sleeping = [&](const std::string& app) {
-            return q(db.url(), "SELECT count(*) FROM pg_stat_activity WHERE application_name = '" +
-                                   app + "' AND state = 'active' AND query LIKE '%pg_sleep(5)%'") ==
-                   "1";
-        };
-        REQUIRE(time_until([&] { return sleeping("holder"); }, 20s) >= 0);
+        REQUIRE(time_until([&] { return sleeping(db, "holder"); }, 20s) >= 0);
         env["PGAPPNAME"] = "waiter";
         sg::test::Process waiter({sg::test::schemagate_binary(), "migrate"}, env);
         REQUIRE(waiter.wait_for_output("waiting for the migration lock", 20s));
         REQUIRE(q(db.url(),
                   "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
                   "application_name = 'holder'") == "2");
-        const long took = time_until([&] { return sleeping("waiter"); }, 20s);
+        const long took = time_until([&] { return sleeping(db, "waiter"); }, 20s);
         CHECK(took >= 0);
         taken.push_back(took);
         const auto h = holder.wait(30s);
