@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "sidecar/app/status.hpp"
 #include "sidecar/cli/cli.hpp"
 #include "sidecar/config/config.hpp"
 
@@ -47,12 +48,15 @@ ProbeVerdict classify_probe(const http::GetResult& answer) {
     while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) {
         body.remove_suffix(1);
     }
-    if (body == "failed") {
+    if (body == app::to_string(app::Phase::kFailed)) {
         return ProbeVerdict::kFailed;
     }
-    if (body == "waiting" || body == "provisioning" || body == "migrating" || body == "seeding" ||
-        body == "verifying") {
-        return ProbeVerdict::kWorking;
+    for (const auto phase :
+         {app::Phase::kWaiting, app::Phase::kProvisioning, app::Phase::kMigrating,
+          app::Phase::kSeeding, app::Phase::kVerifying}) {
+        if (body == app::to_string(phase)) {
+            return ProbeVerdict::kWorking;
+        }
     }
     return ProbeVerdict::kDown;  // "shutting down", or not schemagate's answer
 }
