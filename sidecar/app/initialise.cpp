@@ -9,6 +9,7 @@
 #include "sidecar/db/dsn.hpp"
 #include "sidecar/lint/plan_lint.hpp"
 #include "sidecar/migrate/lint.hpp"
+#include "sidecar/migrate/placeholders.hpp"
 #include "sidecar/provision/provision.hpp"
 #include "sidecar/version.hpp"
 
@@ -205,6 +206,10 @@ migrate::EngineOptions engine_options(const config::Config& config) {
     return o;
 }
 
+migrate::Format format_of(const config::Config& config) {
+    return migrate::parse_format(config.format).value_or(migrate::Format::kAuto);
+}
+
 migrate::Placeholders placeholders_for(const config::Config& config, const std::string& database) {
     migrate::Placeholders placeholders;
     for (const auto& [name, value] : config.placeholders) {
@@ -214,12 +219,14 @@ migrate::Placeholders placeholders_for(const config::Config& config, const std::
     placeholders["schema"] = config.schema;
     placeholders["role"] = config.role;
     placeholders["database"] = database;
+    migrate::add_flyway_placeholders(
+        placeholders, migrate::flyway_facts_now(config.schema, config.role, database));
     return placeholders;
 }
 
 Files load_files(const config::Config& config, const std::string& database_for_placeholders) {
     Files files;
-    files.set = migrate::scan(config.migrations);
+    files.set = migrate::scan(config.migrations, format_of(config));
     for (const auto& p : files.set.problems) {
         files.problems.push_back(p.line());
     }

@@ -63,6 +63,9 @@ struct Files {
 [[nodiscard]] Files load_files(const config::Config& config,
                                const std::string& database_for_placeholders);
 
+// SCHEMAGATE_FORMAT as the layout scan reads.
+[[nodiscard]] migrate::Format format_of(const config::Config& config);
+
 // The placeholders files are sent with (settings, service, schema, role, database).
 [[nodiscard]] migrate::Placeholders placeholders_for(const config::Config& config,
                                                      const std::string& database);

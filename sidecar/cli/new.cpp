@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "sidecar/app/initialise.hpp"
 #include "sidecar/cli/command.hpp"
 
 namespace sg::cli {
@@ -37,7 +38,7 @@ int cmd_new(const config::Config& config, const std::string& description, bool t
             "schemagate: new: the description needs letters or digits, e.g. \"add orders\"\n");
         return kExitUsage;
     }
-    const migrate::MigrationSet set = migrate::scan(config.migrations);
+    const migrate::MigrationSet set = migrate::scan(config.migrations, app::format_of(config));
     if (set.directory_missing) {
         std::fprintf(stderr, "schemagate: %s\n", set.problems.front().line().c_str());
         return kExitUsage;

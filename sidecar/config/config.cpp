@@ -663,6 +663,19 @@ ParseResult parse(const Env& env, Requirements requirements, FileReader read_fil
                       quote(*lint) + " is not a lint mode; use error, warn or off");
         }
     }
+    if (auto text = p.get_trimmed("SCHEMAGATE_FORMAT")) {
+        const std::string lowered = to_lower(*text);
+        static constexpr std::array<std::string_view, 6> kFormats = {
+            "auto", "schemagate", "flyway", "golang-migrate", "goose", "dbmate"};
+        if (std::find(kFormats.begin(), kFormats.end(), lowered) != kFormats.end()) {
+            c.format = lowered;
+        } else {
+            p.problem("SCHEMAGATE_FORMAT",
+                      quote(*text) +
+                          " is not a layout; use auto, schemagate, flyway, golang-migrate, goose "
+                          "or dbmate");
+        }
+    }
     if (auto text = p.get_trimmed("SCHEMAGATE_OUT_OF_ORDER")) {
         const std::string lowered = to_lower(*text);
         if (lowered == "refuse" || lowered == "allow") {

@@ -47,6 +47,9 @@ struct HttpLimits {
 struct Config {
     std::string service;  // as given (e.g. "user-service")
     std::filesystem::path migrations{"/migrations"};
+    // SCHEMAGATE_FORMAT, lower-cased: auto, schemagate, flyway, golang-migrate, goose or dbmate
+    // (migrate::parse_format reads it; config does not import migrate).
+    std::string format = "auto";
     Isolation isolation = Isolation::kShared;
     std::string schema;   // effective target schema
     Secret database_url;  // may be empty: libpq defaults and PG* variables apply

@@ -23,6 +23,11 @@ const std::vector<Setting>& settings() {
          kConnecting | kPreparing},
         {"SCHEMAGATE_MIGRATIONS", "migrations", "/migrations", "PATH",
          "the service's migrations directory", false, kEveryCommand},
+        {"SCHEMAGATE_FORMAT", "format", "auto",
+         "auto|schemagate|flyway|golang-migrate|goose|dbmate",
+         "the layout of the migrations directory: another tool's file names and section markers "
+         "(auto: detected from the files; a directory mixing layouts is an error)",
+         false, kEveryCommand},
         {"SCHEMAGATE_ISOLATION", "isolation", "shared", "shared|schema|database",
          "where the service's objects live", false, kConnecting | kPreparing},
         {"SCHEMAGATE_SCHEMA", "schema", "public", "NAME",

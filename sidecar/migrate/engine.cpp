@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sidecar/migrate/lock.hpp"
+#include "sidecar/migrate/placeholders.hpp"
 #include "sidecar/migrate/sql_lexer.hpp"
 #include "sidecar/wait/backoff.hpp"
 
@@ -131,6 +132,8 @@ ServerFacts Engine::connect_session() {
     schema_exists_ = r[5] == "t";
     start_role_ = r[6].value_or("none");
     placeholders_["database"] = facts_.database;
+    add_flyway_placeholders(placeholders_,
+                            flyway_facts_now(options_.schema, facts_.user, facts_.database));
     return facts_;
 }
 

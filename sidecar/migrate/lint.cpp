@@ -21,14 +21,26 @@ std::vector<std::string> check(const Migration& m, const Placeholders& placehold
         problems.emplace_back(at_line(e.line, e.message));
     }
     std::string text;
-    if (directives.no_placeholders) {
+    if (directives.no_placeholders || m.no_placeholders) {
         text = m.sql;
     } else {
-        Substitution s = substitute(m.sql, placeholders);
+        Substitution s;
+        if (m.sql.find("${") != std::string::npos) {
+            Placeholders with_file = placeholders;
+            const auto slash = m.script.rfind('/');
+            with_file["flyway:filename"] =
+                slash == std::string::npos ? m.script : m.script.substr(slash + 1);
+            s = substitute(m.sql, with_file);
+        } else {
+            s = substitute(m.sql, placeholders);
+        }
         for (const auto& e : s.errors) {
             std::string known;
+            const bool flyway_name = e.name.size() > 7 && (e.name[6] == ':');
             for (const auto& [name, value] : placeholders) {
-                known += (known.empty() ? "" : ", ") + name;
+                if (flyway_name || name.rfind("flyway:", 0) != 0) {
+                    known += (known.empty() ? "" : ", ") + name;
+                }
             }
             problems.emplace_back(at_line(e.line, "unknown placeholder ${" + e.name +
                                                       "}; known: " + known +
@@ -46,7 +58,8 @@ std::vector<std::string> check(const Migration& m, const Placeholders& placehold
         problems.emplace_back("has no SQL statement (only comments)");
         return problems;
     }
-    const bool transactional = !directives.no_transaction && m.type != MigrationType::kVerify;
+    const bool no_transaction = directives.no_transaction || m.no_transaction;
+    const bool transactional = !no_transaction && m.type != MigrationType::kVerify;
     for (const auto& st : split.statements) {
         if (is_transaction_control(st)) {
             problems.emplace_back(at_line(st.line,
@@ -67,8 +80,8 @@ std::vector<std::string> check(const Migration& m, const Placeholders& placehold
             "-- schemagate:no-transaction");
     }
     if (problems.empty() && prepared != nullptr) {
-        prepared->no_transaction = directives.no_transaction;
-        if (directives.no_transaction) {
+        prepared->no_transaction = no_transaction;
+        if (no_transaction) {
             for (const auto& st : split.statements) {
                 prepared->statements.emplace_back(st.text);
                 prepared->lines.push_back(st.line);

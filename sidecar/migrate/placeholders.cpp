@@ -1,6 +1,10 @@
 #include "sidecar/migrate/placeholders.hpp"
 
 #include <algorithm>
+#include <array>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <string_view>
@@ -70,6 +74,12 @@ void for_each_placeholder(std::string_view sql, Visit&& visit) {
         }
         while (i < sql.size() && is_name_cont(sql[i])) {
             ++i;
+        }
+        // Flyway's own namespace: ${flyway:defaultSchema}, ${flyway:user}, ...
+        if (i + 1 < sql.size() && sql[i] == ':' && is_name_start(sql[i + 1]) &&
+            lower(sql.substr(pos, i - pos)) == "flyway") {
+            for (++i; i < sql.size() && is_name_cont(sql[i]); ++i) {
+            }
         }
         if (i >= sql.size() || sql[i] != '}') {
             continue;
@@ -147,6 +157,29 @@ std::vector<PlaceholderUse> find_placeholders(std::string_view sql) {
         uses.push_back({line, std::string(name)});
     });
     return uses;
+}
+
+void add_flyway_placeholders(std::map<std::string, std::string>& values, const FlywayFacts& facts) {
+    values["flyway:defaultschema"] = facts.schema;
+    values["flyway:user"] = facts.user;
+    values["flyway:database"] = facts.database;
+    values["flyway:table"] = "schemagate_history";
+    values["flyway:timestamp"] = facts.timestamp;
+    values["flyway:workingdirectory"] = facts.working_directory;
+}
+
+FlywayFacts flyway_facts_now(std::string schema, std::string user, std::string database) {
+    FlywayFacts facts{std::move(schema), std::move(user), std::move(database), {}, {}};
+    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    std::array<char, 32> buffer{};
+    if (std::strftime(buffer.data(), buffer.size(), "%Y-%m-%d %H:%M:%S", &utc) > 0) {
+        facts.timestamp = buffer.data();
+    }
+    std::error_code ec;
+    facts.working_directory = std::filesystem::current_path(ec).string();
+    return facts;
 }
 
 }  // namespace sg::migrate

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <system_error>
 
 #include "sidecar/migrate/checksum.hpp"
+#include "sidecar/migrate/layout.hpp"
 
 namespace sg::migrate {
 
@@ -27,6 +29,38 @@ const char* to_string(MigrationType type) {
             return "verify";
     }
     return "unknown";
+}
+
+const char* to_string(Format format) {
+    switch (format) {
+        case Format::kAuto:
+            return "auto";
+        case Format::kSchemagate:
+            return "schemagate";
+        case Format::kFlyway:
+            return "flyway";
+        case Format::kGolangMigrate:
+            return "golang-migrate";
+        case Format::kGoose:
+            return "goose";
+        case Format::kDbmate:
+            return "dbmate";
+    }
+    return "unknown";
+}
+
+std::optional<Format> parse_format(std::string_view text) {
+    std::string lowered(text);
+    for (auto& c : lowered) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    for (const Format f : {Format::kAuto, Format::kSchemagate, Format::kFlyway,
+                           Format::kGolangMigrate, Format::kGoose, Format::kDbmate}) {
+        if (lowered == to_string(f)) {
+            return f;
+        }
+    }
+    return std::nullopt;
 }
 
 const Migration* MigrationSet::find_versioned(const Version& v) const {
@@ -215,7 +249,7 @@ std::string ignored_reason(std::string_view name) {
     return "the extension must be lower-case .sql to be read";
 }
 
-MigrationSet scan(const fs::path& directory) {
+MigrationSet scan(const fs::path& directory, Format format, const EnvLookup& env) {
     MigrationSet set;
     set.directory = directory;
     std::error_code ec;
@@ -240,6 +274,12 @@ MigrationSet scan(const fs::path& directory) {
         set.problems.push_back({"", "cannot list " + directory.string() + ": " + ec.message()});
         return set;
     }
+    struct Read {
+        std::string name;
+        std::string sql;
+        std::optional<Format> detected;
+    };
+    std::vector<Read> reads;
     for (; it != fs::directory_iterator(); it.increment(ec)) {
         const std::string name = it->path().filename().string();
         std::error_code type_ec;
@@ -252,10 +292,16 @@ MigrationSet scan(const fs::path& directory) {
             }
             continue;  // README.md, hidden files, Kubernetes' ..data links
         }
-        const auto parsed = parse_file_name(name);
-        if (const auto* why = std::get_if<std::string>(&parsed)) {
-            set.problems.push_back({name, *why});
-            continue;
+        if (format == Format::kSchemagate || format == Format::kFlyway ||
+            (format == Format::kAuto && !std::holds_alternative<FileName>(parse_file_name(name)) &&
+             !numbered_name(name))) {
+            // Checked before reading, as always for schemagate's own layout.
+            if (const auto parsed = parse_file_name(name);
+                std::holds_alternative<std::string>(parsed) &&
+                !(format == Format::kFlyway && name.front() == 'B')) {
+                set.problems.push_back({name, std::get<std::string>(parsed)});
+                continue;
+            }
         }
         if (!is_regular_file(*it)) {
             set.problems.push_back({name, not_regular_reason(*it)});
@@ -265,26 +311,56 @@ MigrationSet scan(const fs::path& directory) {
         if (!sql) {
             continue;
         }
-        const auto& file = std::get<FileName>(parsed);
-        Migration m;
-        m.version = file.version;
-        m.description = file.description;
-        m.script = name;
-        m.checksum = sha256_hex(*sql);
-        m.sql = std::move(*sql);
-        switch (file.kind) {
-            case FileKind::kVersioned:
-                m.type = MigrationType::kVersioned;
-                set.versioned.push_back(std::move(m));
-                break;
-            case FileKind::kUndo:
-                m.type = MigrationType::kUndo;
-                set.undo.push_back(std::move(m));
-                break;
-            case FileKind::kRepeatable:
-                m.type = MigrationType::kRepeatable;
-                set.repeatable.push_back(std::move(m));
-                break;
+        Read r{name, std::move(*sql), std::nullopt};
+        if (format == Format::kAuto) {
+            r.detected = detect_format(r.name, r.sql);
+        }
+        reads.push_back(std::move(r));
+    }
+    std::sort(reads.begin(), reads.end(),
+              [](const Read& a, const Read& b) { return a.name < b.name; });
+    set.format = format == Format::kAuto ? Format::kSchemagate : format;
+    const Read* first_of_layout = nullptr;
+    if (format == Format::kAuto) {
+        for (const auto& r : reads) {
+            if (!r.detected) {
+                continue;
+            }
+            if (first_of_layout == nullptr) {
+                first_of_layout = &r;
+                set.format = *r.detected;
+            } else if (*r.detected != set.format) {
+                set.problems.push_back(
+                    {r.name, std::string("is in ") + to_string(*r.detected) + "'s layout but " +
+                                 first_of_layout->name + " is in " + to_string(set.format) +
+                                 "'s; keep one layout per directory, or set SCHEMAGATE_FORMAT to "
+                                 "read them all as one"});
+                return set;
+            }
+        }
+    }
+    const LayoutReader& reader = reader_for(set.format);
+    const EnvLookup lookup = env ? env : EnvLookup([](const std::string& name) {
+        const char* value = std::getenv(name.c_str());  // NOLINT(concurrency-mt-unsafe)
+        return value == nullptr ? std::nullopt : std::optional<std::string>(value);
+    });
+    for (auto& r : reads) {
+        LayoutRead read = reader.read(r.name, r.sql, lookup);
+        for (auto& p : read.problems) {
+            set.problems.push_back({r.name, std::move(p)});
+        }
+        for (auto& m : read.migrations) {
+            switch (m.type) {
+                case MigrationType::kUndo:
+                    set.undo.push_back(std::move(m));
+                    break;
+                case MigrationType::kRepeatable:
+                    set.repeatable.push_back(std::move(m));
+                    break;
+                default:
+                    set.versioned.push_back(std::move(m));
+                    break;
+            }
         }
     }
     if (ec) {
@@ -308,8 +384,8 @@ MigrationSet scan(const fs::path& directory) {
     for (const auto& u : set.undo) {
         if (set.find_versioned(*u.version) == nullptr) {
             set.problems.push_back({u.script, "undoes version " + u.version->text() +
-                                                  " but there is no V" + u.version->text() +
-                                                  "__*.sql"});
+                                                  " but there is no " +
+                                                  reader.versioned_name_for(*u.version)});
         }
     }
     scan_ordered_dir(directory / "seed", "seed", MigrationType::kSeed, set.seed, set.problems,

@@ -109,6 +109,7 @@ TEST_CASE("the settings table covers the documented variables, each with its fla
         "DATABASE_URL",
         "SCHEMAGATE_SERVICE",
         "SCHEMAGATE_MIGRATIONS",
+        "SCHEMAGATE_FORMAT",
         "SCHEMAGATE_ISOLATION",
         "SCHEMAGATE_SCHEMA",
         "SCHEMAGATE_ADMIN_URL",
