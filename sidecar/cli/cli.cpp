@@ -322,6 +322,9 @@ int main(int argc, char** argv) {
         if (name == "repair") {
             return cmd_repair(*config);
         }
+        if (name == "baseline") {
+            return cmd_baseline(*config, value("--version"), value("--description"));
+        }
     } catch (const std::exception& e) {
         spdlog::critical("unexpected error: {}", e.what());
         return kExitFailed;

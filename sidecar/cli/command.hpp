@@ -88,6 +88,8 @@ void warn_ignored(const migrate::MigrationSet& set);
 [[nodiscard]] int cmd_status(const config::Config& config, bool json);
 [[nodiscard]] int cmd_undo(const config::Config& config, const std::string& to_text);
 [[nodiscard]] int cmd_repair(const config::Config& config);
+[[nodiscard]] int cmd_baseline(const config::Config& config, const std::string& version_text,
+                               const std::string& description);
 [[nodiscard]] int cmd_new(const config::Config& config, const std::string& description,
                           bool timestamp);
 [[nodiscard]] int cmd_version();

@@ -167,6 +167,13 @@ const std::vector<CommandInfo>& commands() {
          Command::kRepair,
          {},
          ""},
+        {"baseline",
+         "record that versions up to V are applied, on a database that has the objects but no "
+         "history of any tool; nothing is run",
+         Command::kBaseline,
+         {{"--version", "VERSION", "the version the database is at (required)", false, true},
+          {"--description", "TEXT", "what the baseline stands for (default: baseline)"}},
+         ""},
         {"healthcheck",
          "GET the local readiness URL; exit 0 on 200, else 1 (for HEALTHCHECK without curl)",
          0,

@@ -29,6 +29,14 @@ int cmd_status(const config::Config& config, bool json) {
         return code;
     }
     const auto history = session.engine->history();
+    std::string takeover_note;
+    if (const std::string* problem = session.engine->takeover_problem()) {
+        takeover_note = "cannot take over: " + *problem;
+    } else if (session.engine->takeover_from()) {
+        takeover_note = "not yet recorded: the rows from " +
+                        std::string(to_string(*session.engine->takeover_from())) +
+                        " are written by the next migrate";
+    }
     const auto entries = migrate::describe(files.set, history);
     StatusHeader header;
     header.service = config.service;
@@ -38,6 +46,7 @@ int cmd_status(const config::Config& config, bool json) {
     header.role = session.facts.user;
     header.service_role = config.role;
     header.current_version = migrate::make_plan(files.set, history).current_version;
+    header.takeover_note = takeover_note;
     const std::string out =
         json ? status_json(header, entries) : status_text(header, entries, stdout_wants_colour());
     std::fwrite(out.data(), 1, out.size(), stdout);

@@ -78,6 +78,9 @@ std::string status_text(const StatusHeader& h, const std::vector<migrate::Status
     if (!h.service_role.empty() && h.service_role != h.role) {
         out += " (service role " + h.service_role + ")";
     }
+    if (!h.takeover_note.empty()) {
+        out += "\n" + h.takeover_note;
+    }
     out += "\n\n";
 
     constexpr std::size_t kColumns = 6;
@@ -88,8 +91,11 @@ std::string status_text(const StatusHeader& h, const std::vector<migrate::Status
         std::string description = e.description.size() > kMaxDescription
                                       ? e.description.substr(0, kMaxDescription - 3) + "..."
                                       : e.description;
-        rows.push_back({dash(e.version), description, e.type, migrate::to_string(e.state),
-                        dash(e.installed_on),
+        std::string state = migrate::to_string(e.state);
+        if (!e.taken_over_from.empty()) {
+            state += " (from " + e.taken_over_from + ")";
+        }
+        rows.push_back({dash(e.version), description, e.type, state, dash(e.installed_on),
                         e.execution_ms ? std::to_string(*e.execution_ms) : "-"});
     }
     std::array<std::size_t, kColumns> width{};
@@ -130,6 +136,9 @@ std::string status_json(const StatusHeader& h, const std::vector<migrate::Status
     out["role"] = h.role;
     out["service_role"] = h.service_role;
     out["current_version"] = h.current_version.empty() ? Json(nullptr) : Json(h.current_version);
+    if (!h.takeover_note.empty()) {
+        out["takeover"] = h.takeover_note;
+    }
     out["summary"] = {{"applied", counts.applied},
                       {"pending", counts.pending},
                       {"failed", counts.failed},
@@ -144,6 +153,9 @@ std::string status_json(const StatusHeader& h, const std::vector<migrate::Status
         j["state"] = migrate::to_string(e.state);
         j["applied_at"] = e.installed_on.empty() ? Json(nullptr) : Json(e.installed_on);
         j["duration_ms"] = e.execution_ms ? Json(*e.execution_ms) : Json(nullptr);
+        if (!e.taken_over_from.empty()) {
+            j["taken_over_from"] = e.taken_over_from;
+        }
         if (!e.error.empty()) {
             j["error"] = e.error;
         }

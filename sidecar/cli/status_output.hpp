@@ -17,6 +17,8 @@ struct StatusHeader {
     std::string role;          // the role actually connected (current_user)
     std::string service_role;  // SCHEMAGATE_ROLE: the role provisioning creates
     std::string current_version;
+    // Before the first run over another tool's history: what will be taken over, or why not.
+    std::string takeover_note;
 };
 
 struct StatusCounts {

@@ -6,7 +6,7 @@ namespace {
 
 // What reads a connection: every command that talks to the database.
 constexpr std::uint16_t kConnecting =
-    kRun | kMigrate | kStatus | kValidate | kPlan | kUndo | kRepair;
+    kRun | kMigrate | kStatus | kValidate | kPlan | kUndo | kRepair | kBaseline;
 // What prepares files for the server (placeholders ${service}, ${schema}, ${role}, ${database}).
 constexpr std::uint16_t kPreparing = kRun | kMigrate | kValidate | kPlan | kUndo;
 constexpr std::uint16_t kApplying = kRun | kMigrate;
@@ -50,7 +50,7 @@ const std::vector<Setting>& settings() {
          "HTTP address: host:port, [ipv6]:port or :port (port 0 = any free port)", false, kRun},
         {"SCHEMAGATE_LOCK_TIMEOUT", "lock-timeout", "5m", "DURATION",
          "how long to wait for another runner's migration lock", false,
-         kApplying | kUndo | kRepair},
+         kApplying | kUndo | kRepair | kBaseline},
         {"SCHEMAGATE_STATEMENT_LOCK_TIMEOUT", "statement-lock-timeout", "3s", "DURATION",
          "lock_timeout of each migration statement, so DDL never queues traffic behind it for "
          "long (0 = off); a file that hits it rolls back and is retried",

@@ -18,11 +18,12 @@ enum Command : std::uint16_t {
     kNew = 1U << 5U,
     kUndo = 1U << 6U,
     kRepair = 1U << 7U,
+    kBaseline = 1U << 8U,
 };
 
 // Read by every command that takes settings: listed once in `--help-all`.
 inline constexpr std::uint16_t kEveryCommand =
-    kRun | kMigrate | kStatus | kValidate | kPlan | kNew | kUndo | kRepair;
+    kRun | kMigrate | kStatus | kValidate | kPlan | kNew | kUndo | kRepair | kBaseline;
 
 // One setting of the table in README and SPEC.
 struct Setting {

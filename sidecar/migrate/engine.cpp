@@ -166,108 +166,6 @@ std::string Engine::own_settings_local_sql() const {
            ";\nSET LOCAL statement_timeout TO DEFAULT;\nSET LOCAL lock_timeout TO DEFAULT;\n";
 }
 
-std::vector<HistoryRow> Engine::history() {
-    std::vector<HistoryRow> out;
-    if (!history_exists_) {
-        return out;
-    }
-    const auto rows = conn_.query(
-        "SELECT rank, version, description, type, script, checksum, installed_by, "
-        "to_char(installed_on AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), execution_ms, "
-        "success, statements_done, coalesce(error, '') FROM " +
-        table_ + " ORDER BY rank");
-    out.reserve(rows.size());
-    for (const auto& r : rows) {
-        HistoryRow h;
-        h.rank = std::stoi(r[0].value_or("0"));
-        h.version = r[1];
-        h.description = r[2].value_or("");
-        h.type = r[3].value_or("");
-        h.script = r[4].value_or("");
-        h.checksum = r[5];
-        h.installed_by = r[6].value_or("");
-        h.installed_on = r[7].value_or("");
-        h.execution_ms = std::stoi(r[8].value_or("0"));
-        h.success = r[9] == "t";
-        if (r[10]) {
-            h.statements_done = std::stoi(*r[10]);
-        }
-        h.error = r[11].value_or("");
-        out.push_back(std::move(h));
-    }
-    return out;
-}
-
-std::optional<Outcome> Engine::ensure_history() {
-    if (history_exists_) {
-        return std::nullopt;
-    }
-    try {
-        if (!schema_exists_) {
-            conn_.exec("CREATE SCHEMA IF NOT EXISTS " + conn_.identifier(options_.schema));
-            schema_exists_ = true;
-        }
-        conn_.exec("CREATE TABLE IF NOT EXISTS " + table_ +
-                   " (\n"
-                   "  rank integer PRIMARY KEY,\n"
-                   "  version text,\n"
-                   "  description text NOT NULL,\n"
-                   "  type text NOT NULL CHECK (type IN ('versioned', 'repeatable', 'seed', "
-                   "'undo', 'baseline')),\n"
-                   "  script text NOT NULL,\n"
-                   "  checksum text,\n"
-                   "  installed_by text NOT NULL DEFAULT current_user,\n"
-                   "  installed_on timestamptz NOT NULL DEFAULT now(),\n"
-                   "  execution_ms integer NOT NULL DEFAULT 0,\n"
-                   "  success boolean NOT NULL,\n"
-                   "  statements_done integer,\n"
-                   "  error text\n"
-                   ")");
-        history_exists_ = true;
-        return std::nullopt;
-    } catch (const db::SqlError& e) {
-        if (e.is_cancel() && stop_.requested()) {
-            throw;  // a stop, not a failure: migrate() reports it as one
-        }
-        Outcome o;
-        o.result = Result::kUnavailable;
-        if (e.sqlstate == "42501") {
-            o.message =
-                "cannot create " +
-                std::string(schema_exists_ ? "the history table in schema \"" : "schema \"") +
-                options_.schema + "\" as role \"" + facts_.user +
-                "\": permission denied; set SCHEMAGATE_ADMIN_URL so schemagate provisions "
-                "it, or grant CREATE to the role";
-        } else if (e.sqlstate == "25006") {
-            o.message = std::string("cannot create the history table: ") + e.what() +
-                        "; transactions of role \"" + facts_.user +
-                        "\" are read-only (default_transaction_read_only): point DATABASE_URL at "
-                        "the primary, or turn the setting off for this role or database";
-        } else {
-            o.message = std::string("cannot create the history table: ") + e.what();
-        }
-        return o;
-    }
-}
-
-std::string Engine::version_literal(const Migration& m) {
-    return m.version ? conn_.literal(m.version->text()) : std::string("NULL");
-}
-
-std::string Engine::insert_history_sql(const Migration& m, const std::string& type, bool success,
-                                       const std::string& execution_ms_sql,
-                                       const std::string& error,
-                                       std::optional<int> statements_done) {
-    return "INSERT INTO " + table_ +
-           " (rank, version, description, type, script, checksum, execution_ms, success, "
-           "statements_done, error) SELECT coalesce(max(rank), 0) + 1, " +
-           version_literal(m) + ", " + conn_.literal(m.description) + ", " + conn_.literal(type) +
-           ", " + conn_.literal(m.script) + ", " + conn_.literal(m.checksum) + ", " +
-           execution_ms_sql + ", " + (success ? "true" : "false") + ", " +
-           (statements_done ? std::to_string(*statements_done) : std::string("NULL")) + ", " +
-           (error.empty() ? std::string("NULL") : conn_.literal(error)) + " FROM " + table_;
-}
-
 Engine::Applied Engine::apply_transactional(const Migration& m, const Prepared& p,
                                             bool record_failure) {
     const std::string type = to_string(m.type);
@@ -692,6 +590,9 @@ Outcome Engine::migrate_unguarded() {
         events_.stage(Stage::kMigrating);
     }
     auto history_rows = history();
+    if (auto refused = refuse_takeover(start)) {
+        return *refused;
+    }
     Plan plan = make_plan(files_, history_rows);
     if (events_.planned) {
         events_.planned(plan);
@@ -729,7 +630,8 @@ Outcome Engine::migrate_unguarded() {
             return o;
         }
     }
-    if (plan.has_work()) {
+    // Another tool's history is taken over even when it applied every file.
+    if (plan.has_work() || takeover_pending()) {
         // Lock only when there is work: restarts with nothing to do never wait for a peer.
         std::unique_ptr<db::Connection> lock_conn;
         try {
@@ -870,6 +772,14 @@ Outcome Engine::undo(const std::optional<Version>& to) {
     if (auto failed = take_locks(lock, work, start)) {
         return *failed;
     }
+    if (auto refused = refuse_takeover(start)) {
+        return *refused;
+    }
+    if (takeover_pending()) {
+        if (auto failed = ensure_history()) {  // take the other tool's history over first
+            return *failed;
+        }
+    }
     const UndoPlan plan = make_undo_plan(files_, history(), to);
     if (!plan.nothing.empty()) {
         outcome.message = plan.nothing;
@@ -907,40 +817,6 @@ Outcome Engine::undo(const std::optional<Version>& to) {
     work.release();
     lock.release();
     outcome.elapsed = since(start);
-    return outcome;
-}
-
-Outcome Engine::repair() {
-    Outcome outcome;
-    if (!history_exists_) {
-        outcome.message = "nothing to repair: no history yet";
-        return outcome;
-    }
-    std::unique_ptr<db::Connection> lock_conn;
-    try {
-        lock_conn = db::Connection::open(options_.lock_conninfo);
-    } catch (const db::ConnectFailed& e) {
-        throw db::ConnectionLost(std::string("cannot open the lock connection: ") + e.what());
-    }
-    MigrationLock lock(*lock_conn, lock_key(facts_.database, options_.schema, options_.service));
-    MigrationLock work(conn_, work_lock_key(facts_.database, options_.schema, options_.service),
-                       "work lock (an earlier runner's session, still running)");
-    if (auto failed = take_locks(lock, work, Clock::now())) {
-        return *failed;
-    }
-    const Plan plan = make_plan(files_, history());
-    std::string sql = "DELETE FROM " + table_ + " WHERE NOT success AND type <> 'undo';\n";
-    for (const auto& d : plan.drift) {
-        sql +=
-            "UPDATE " + table_ + " SET checksum = " + conn_.literal(d.migration->checksum) +
-            " WHERE type = 'versioned' AND success AND version = " + version_literal(*d.migration) +
-            ";\n";
-        spdlog::info("accepted the changed checksum file={}", d.migration->script);
-    }
-    conn_.exec(sql);
-    outcome.applied = static_cast<int>(plan.drift.size());
-    work.release();
-    lock.release();
     return outcome;
 }
 

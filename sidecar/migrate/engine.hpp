@@ -14,6 +14,7 @@
 #include "sidecar/migrate/lint.hpp"
 #include "sidecar/migrate/lock.hpp"
 #include "sidecar/migrate/plan.hpp"
+#include "sidecar/migrate/takeover.hpp"
 #include "sidecar/wait/stop.hpp"
 
 namespace sg::migrate {
@@ -98,6 +99,14 @@ class Engine {
     std::vector<HistoryRow> history();
     // Checksums of applied files realigned with the files; failed rows removed.
     Outcome repair();
+    // `schemagate baseline`: on a database with no history of any tool, records that versions
+    // up to `version` are applied (never runs them).
+    Outcome baseline(const Version& version, const std::string& description);
+    // Before schemagate_history exists: why another tool's history cannot be taken over, or
+    // nullptr (none found, or it can be). history() then shows what would be taken over.
+    [[nodiscard]] const std::string* takeover_problem();
+    // The tool whose history is taken over on the next migrate (nullopt: none, or done).
+    [[nodiscard]] std::optional<Tool> takeover_from();
 
     [[nodiscard]] const Placeholders& placeholders() const { return placeholders_; }
 
@@ -131,7 +140,15 @@ class Engine {
     [[nodiscard]] std::string own_settings_local_sql() const;
     Outcome verify();
     Outcome apply_plan(const Plan& plan, Outcome outcome);
+    // Creates schemagate_history; a takeover's rows are written in the same transaction.
     std::optional<Outcome> ensure_history();
+    // Reads another tool's history in the target schema, once, while schemagate's is missing.
+    void read_takeover();
+    [[nodiscard]] bool takeover_pending();
+    [[nodiscard]] std::vector<ForeignRow> read_foreign_rows(Tool tool, const std::string& table);
+    [[nodiscard]] std::string takeover_insert_sql() const;
+    [[nodiscard]] std::optional<Outcome> refuse_takeover(
+        std::chrono::steady_clock::time_point start);
     std::string insert_history_sql(const Migration& m, const std::string& type, bool success,
                                    const std::string& execution_ms_sql, const std::string& error,
                                    std::optional<int> statements_done);
@@ -154,6 +171,8 @@ class Engine {
     std::string start_role_ = "none";  // the role setting the session started with
     ServerFacts facts_;
     bool history_exists_ = false;
+    std::optional<Takeover> takeover_;  // another tool's history, while ours does not exist
+    bool takeover_read_ = false;
     bool schema_exists_ = false;
 };
 

@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include "sidecar/migrate/takeover.hpp"
+
 namespace sg::migrate {
 
 const char* to_string(State state) {
@@ -55,11 +57,14 @@ VersionedHistory index_versioned(const std::vector<HistoryRow>& history) {
         if (!v) {
             continue;
         }
-        if (row->type == "baseline" && row->success) {
-            out.baseline = v;
+        if (row->type == "baseline" && row->script == kBaselineScript) {
+            if (row->success && (!out.baseline || *out.baseline < *v)) {
+                out.baseline = v;
+            }
             continue;
         }
-        if (row->type == "versioned" || row->type == "undo") {
+        // A baseline row naming a file: taken over from another tool's history, applied.
+        if (row->type == "versioned" || row->type == "undo" || row->type == "baseline") {
             out.latest[v->parts()] = row;
         }
     }
@@ -71,7 +76,10 @@ std::map<std::string, const HistoryRow*> index_by_script(const std::vector<Histo
                                                          const char* type, bool successful_only) {
     std::map<std::string, const HistoryRow*> out;
     for (const auto& row : history) {
-        if (row.type != type || (successful_only && !row.success)) {
+        // A repeatable taken over from Flyway is a baseline row without a version.
+        const bool taken_over =
+            std::string_view(type) == "repeatable" && row.type == "baseline" && !row.version;
+        if ((row.type != type && !taken_over) || (successful_only && !row.success)) {
             continue;
         }
         auto& slot = out[row.script];
@@ -83,7 +91,7 @@ std::map<std::string, const HistoryRow*> index_by_script(const std::vector<Histo
 }
 
 bool is_applied(const HistoryRow* row) {
-    return row != nullptr && row->type == "versioned" && row->success;
+    return row != nullptr && (row->type == "versioned" || row->type == "baseline") && row->success;
 }
 
 void plan_changed(const std::vector<Migration>& files, const std::vector<HistoryRow>& history,
@@ -223,6 +231,10 @@ std::vector<StatusEntry> describe(const MigrationSet& files,
             e.state = baselined ? State::kBaselined : State::kPending;
         } else if (row->type == "undo") {
             e.state = row->success ? State::kUndone : State::kFailed;
+        } else if (row->type == "baseline" && file != nullptr &&
+                   (!row->checksum || *row->checksum == file->checksum)) {
+            e.state = State::kBaselined;
+            e.taken_over_from = row->installed_by;
         } else if (!row->success) {
             e.state = State::kFailed;
         } else if (file == nullptr) {

@@ -48,6 +48,8 @@ struct StatusEntry {
     std::string installed_on;
     std::optional<int> execution_ms;
     std::string error;  // last failure, if failed
+    // Recorded from another tool's history on schemagate's first run: the tool ("goose").
+    std::string taken_over_from;
 };
 
 struct Drift {

@@ -72,7 +72,8 @@ TEST_CASE("an unknown directive is an error with its line and a suggestion") {
     REQUIRE(far.errors.size() == 1);
     CHECK(far.errors[0].line == 3);
     CHECK(far.errors[0].message ==
-          "unknown directive \"schemagate:repeatable\"; known: no-transaction, no-placeholders, allow");
+          "unknown directive \"schemagate:repeatable\"; known: no-transaction, no-placeholders, "
+          "allow");
 }
 
 TEST_CASE("an empty directive and text after a directive are errors") {
@@ -141,8 +142,9 @@ TEST_CASE("allow directives: file-wide before the first statement, per statement
 }
 
 TEST_CASE("an allow directive needs a rule id and a reason") {
-    for (const char* text : {"-- schemagate:allow\nSELECT 1;", "-- schemagate:allow truncate\n"
-                                                               "SELECT 1;",
+    for (const char* text : {"-- schemagate:allow\nSELECT 1;",
+                             "-- schemagate:allow truncate\n"
+                             "SELECT 1;",
                              "SELECT 1;\n-- schemagate:allow   truncate   \nSELECT 2;"}) {
         CAPTURE(text);
         const Directives d = parse_directives(text);

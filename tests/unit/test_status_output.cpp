@@ -41,7 +41,8 @@ std::vector<std::string> lines(const std::string& text) {
 }  // namespace
 
 TEST_CASE("status: a summary line first, aligned columns, colour only when asked") {
-    sg::cli::StatusHeader h{"orders", "database", "orders_db", "orders", "orders", "orders", "2"};
+    sg::cli::StatusHeader h{"orders", "database", "orders_db", "orders",
+                            "orders", "orders",   "2",         ""};
     const std::vector<StatusEntry> entries = {
         entry("versioned", "1", "create orders", State::kApplied),
         entry("versioned", "2", "a much longer description of what this one does to the table",
@@ -85,7 +86,7 @@ TEST_CASE("status: a summary line first, aligned columns, colour only when asked
 }
 
 TEST_CASE("status --json: summary and the connected role") {
-    const sg::cli::StatusHeader h{"orders", "shared", "app", "public", "app", "orders", ""};
+    const sg::cli::StatusHeader h{"orders", "shared", "app", "public", "app", "orders", "", ""};
     const auto j = nlohmann::json::parse(
         sg::cli::status_json(h, {entry("versioned", "1", "a", State::kPending)}));
     CHECK(j["current_version"].is_null());
