@@ -206,7 +206,8 @@ void take_goose(const std::vector<ForeignRow>& rows, Builder& b) {
             continue;
         }
         const auto v = Version::parse(*r.version);
-        if (v && v->parts().empty()) {
+        if (v && std::all_of(v->parts().begin(), v->parts().end(),
+                             [](std::uint64_t part) { return part == 0; })) {
             continue;  // version 0: the row goose writes when it creates its table
         }
         auto& slot = latest[v ? v->text() : *r.version];
