@@ -30,7 +30,9 @@ std::string q(const TempDatabase& db, const std::string& sql) {
     return sg::test::query_value(db.url(), sql);
 }
 
-std::string all_output(const sg::test::ProcessResult& r) { return r.out + r.err; }
+std::string all_output(const sg::test::ProcessResult& r) {
+    return r.out + r.err;
+}
 
 // A peer tool's path from tests/adopt/tools (tests/run sets it); FAILs the test when unset.
 std::string peer(const char* variable) {
@@ -60,11 +62,11 @@ TEST_CASE("dbmate: the real tool migrates, schemagate takes over, applies the ne
     dir.write("20240101000002_add_email.sql",
               "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY users_email ON users "
               "(id);\n\n-- migrate:down\nDROP INDEX users_email;\n");
-    const std::string url = db.url() + (db.url().find('?') == std::string::npos ? "?" : "&") +
-                            "sslmode=disable";
-    const auto dbmate = sg::test::run(
-        {peer("SCHEMAGATE_TEST_DBMATE"), "--url", url, "--migrations-dir", dir.path().string(),
-         "--no-dump-schema", "migrate"});
+    const std::string url =
+        db.url() + (db.url().find('?') == std::string::npos ? "?" : "&") + "sslmode=disable";
+    const auto dbmate =
+        sg::test::run({peer("SCHEMAGATE_TEST_DBMATE"), "--url", url, "--migrations-dir",
+                       dir.path().string(), "--no-dump-schema", "migrate"});
     INFO(all_output(dbmate));
     REQUIRE(dbmate.exit_code == 0);
     REQUIRE(q(db, "SELECT count(*) FROM schema_migrations") == "2");
@@ -98,10 +100,12 @@ TEST_CASE("dbmate: the real tool migrates, schemagate takes over, applies the ne
     CHECK(status.out.find("written by the next migrate") == std::string::npos);
 
     // Undo runs the down sections: first the new file, then a taken-over one.
-    REQUIRE(sg::test::run_schemagate({"undo", "--to", "20240101000001"}, env_for(db, dir))
-                .exit_code == 0);
-    CHECK(q(db, "SELECT to_regclass('public.orders') IS NULL AND to_regclass('public.users_email') "
-                "IS NULL") == "t");
+    REQUIRE(
+        sg::test::run_schemagate({"undo", "--to", "20240101000001"}, env_for(db, dir)).exit_code ==
+        0);
+    CHECK(q(db,
+            "SELECT to_regclass('public.orders') IS NULL AND to_regclass('public.users_email') "
+            "IS NULL") == "t");
     // And migrate brings them back.
     const auto again = sg::test::run_schemagate({"migrate"}, env_for(db, dir));
     INFO(all_output(again));
@@ -127,15 +131,17 @@ TEST_CASE("flyway: a Flyway history written by pg-flyway is taken over, checksum
     REQUIRE(q(db, "SELECT count(*) FROM flyway_schema_history WHERE success") == "3");
     REQUIRE(q(db, "SELECT count(*) FROM r_runs") == "1");
 
-    dir.write("V3__orders.sql", "CREATE TABLE orders (id int, owner text DEFAULT "
-                                "'${flyway:user}');\n");
+    dir.write("V3__orders.sql",
+              "CREATE TABLE orders (id int, owner text DEFAULT "
+              "'${flyway:user}');\n");
     const auto first = sg::test::run_schemagate({"migrate"}, env_for(db, dir, "flyway"));
     INFO(all_output(first));
     REQUIRE(first.exit_code == 0);
     CHECK(taken_over_by(db) == "1:flyway,2:flyway,-:flyway");
     CHECK(q(db, "SELECT count(*) FROM r_runs") == "1");  // the unchanged repeatable did not rerun
-    CHECK(q(db, "SELECT column_default FROM information_schema.columns WHERE table_name = "
-                "'orders' AND column_name = 'owner'") == "'postgres'::text");
+    CHECK(q(db,
+            "SELECT column_default FROM information_schema.columns WHERE table_name = "
+            "'orders' AND column_name = 'owner'") == "'postgres'::text");
     CHECK(sg::test::run_schemagate({"migrate"}, env_for(db, dir, "flyway")).exit_code == 0);
     CHECK(q(db, "SELECT count(*) FROM r_runs") == "1");
 }
@@ -170,7 +176,8 @@ TEST_CASE("flyway: a file changed after Flyway applied it, or a failed row, is r
 TEST_CASE("golang-migrate: schema_migrations(version, dirty) is taken over; dirty is refused") {
     TempDatabase db;
     TempDir dir;
-    dir.write("1_create_users.up.sql", "BEGIN;\nCREATE TABLE users (id int PRIMARY KEY);\nCOMMIT;\n");
+    dir.write("1_create_users.up.sql",
+              "BEGIN;\nCREATE TABLE users (id int PRIMARY KEY);\nCOMMIT;\n");
     dir.write("1_create_users.down.sql", "DROP TABLE users;\n");
     dir.write("2_add_email.up.sql", "ALTER TABLE users ADD COLUMN email text;\n");
     dir.write("2_add_email.down.sql", "ALTER TABLE users DROP COLUMN email;\n");
@@ -198,8 +205,9 @@ TEST_CASE("golang-migrate: schema_migrations(version, dirty) is taken over; dirt
               .find("files_applied=0") != std::string::npos);
     REQUIRE(sg::test::run_schemagate({"undo", "--to", "1"}, env_for(db, dir)).exit_code == 0);
     CHECK(q(db, "SELECT to_regclass('public.orders') IS NULL") == "t");
-    CHECK(q(db, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND "
-                "column_name = 'email'") == "0");
+    CHECK(q(db,
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND "
+            "column_name = 'email'") == "0");
 }
 
 TEST_CASE("goose: goose_db_version's latest row per version decides; the rolled-back one runs") {
@@ -242,12 +250,14 @@ TEST_CASE("takeover refuses a version without a file and two tools' histories at
     CHECK(missing.exit_code == 4);
     CHECK(all_output(missing).find("records version 20240101000002 as applied by dbmate, but no "
                                    "file") != std::string::npos);
-    CHECK(q(db, "SELECT to_regclass('public.a') IS NULL AND to_regclass('public.schemagate_history')"
-                " IS NULL") == "t");
+    CHECK(q(db,
+            "SELECT to_regclass('public.a') IS NULL AND to_regclass('public.schemagate_history')"
+            " IS NULL") == "t");
 
-    sg::test::exec(db.url(), "DELETE FROM schema_migrations WHERE version = '20240101000002'; "
-                             "CREATE TABLE goose_db_version (id serial, version_id bigint, "
-                             "is_applied boolean, tstamp timestamp)");
+    sg::test::exec(db.url(),
+                   "DELETE FROM schema_migrations WHERE version = '20240101000002'; "
+                   "CREATE TABLE goose_db_version (id serial, version_id bigint, "
+                   "is_applied boolean, tstamp timestamp)");
     const auto two = sg::test::run_schemagate({"migrate"}, env_for(db, dir));
     INFO(all_output(two));
     CHECK(two.exit_code == 4);
@@ -266,8 +276,9 @@ TEST_CASE("baseline: versions up to V count as applied and never run; only on an
     INFO(all_output(base));
     REQUIRE(base.exit_code == 0);
     CHECK(all_output(base).find("files_counted_as_applied=2") != std::string::npos);
-    CHECK(q(db, "SELECT version || ' ' || description || ' ' || script FROM "
-                "public.schemagate_history") == "2 objects made by hand << baseline >>");
+    CHECK(q(db,
+            "SELECT version || ' ' || description || ' ' || script FROM "
+            "public.schemagate_history") == "2 objects made by hand << baseline >>");
     const auto again = sg::test::run_schemagate({"baseline", "--version", "3"}, env_for(db, dir));
     INFO(all_output(again));
     CHECK(again.exit_code == 4);
@@ -276,15 +287,18 @@ TEST_CASE("baseline: versions up to V count as applied and never run; only on an
     const auto migrate = sg::test::run_schemagate({"migrate"}, env_for(db, dir));
     INFO(all_output(migrate));
     REQUIRE(migrate.exit_code == 0);
-    CHECK(q(db, "SELECT string_agg(version, ',' ORDER BY rank) FROM public.schemagate_history "
-                "WHERE type = 'versioned'") == "3");
+    CHECK(q(db,
+            "SELECT string_agg(version, ',' ORDER BY rank) FROM public.schemagate_history "
+            "WHERE type = 'versioned'") == "3");
     CHECK(sg::test::run_schemagate({"baseline", "--version", "x"}, env_for(db, dir)).exit_code ==
           2);
 
     TempDatabase other;
-    sg::test::exec(other.url(), "CREATE TABLE goose_db_version (id serial, version_id bigint, "
-                                "is_applied boolean, tstamp timestamp)");
-    const auto goose = sg::test::run_schemagate({"baseline", "--version", "1"}, env_for(other, dir));
+    sg::test::exec(other.url(),
+                   "CREATE TABLE goose_db_version (id serial, version_id bigint, "
+                   "is_applied boolean, tstamp timestamp)");
+    const auto goose =
+        sg::test::run_schemagate({"baseline", "--version", "1"}, env_for(other, dir));
     CHECK(goose.exit_code == 4);
     CHECK(all_output(goose).find("takes it over on its first run") != std::string::npos);
 }

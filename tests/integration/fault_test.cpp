@@ -1298,7 +1298,8 @@ std::vector<BadInput> catalogue() {
         "SCHEMAGATE_FORMAT");
     add("a directory mixing two tools' layouts", file("00002_g.sql", "-- +goose Up\nSELECT 1;\n"),
         4, "keep one layout per directory");
-    add("goose file with an unclosed StatementBegin",
+    add(
+        "goose file with an unclosed StatementBegin",
         [](Case& c) {
             c.env["SCHEMAGATE_FORMAT"] = "goose";
             c.dir.write("V1__ok.sql", "");
@@ -1307,22 +1308,25 @@ std::vector<BadInput> catalogue() {
                         "-- +goose Up\n-- +goose StatementBegin\nCREATE TABLE fn (id int);\n");
         },
         4, "StatementBegin has no StatementEnd");
-    add("dirty golang-migrate history",
+    add(
+        "dirty golang-migrate history",
         [](Case& c) {
             sg::test::exec(c.db.url(), "CREATE SCHEMA " + c.schema + "; CREATE TABLE " + c.schema +
                                            ".schema_migrations (version bigint PRIMARY KEY, "
-                                           "dirty boolean NOT NULL); INSERT INTO " + c.schema +
-                                           ".schema_migrations VALUES (1, true)");
+                                           "dirty boolean NOT NULL); INSERT INTO " +
+                                           c.schema + ".schema_migrations VALUES (1, true)");
         },
         4, "version 1 is dirty", only("schema_migrations,schema_migrations_pkey"));
-    add("another tool's history naming a version without a file",
+    add(
+        "another tool's history naming a version without a file",
         [](Case& c) {
             sg::test::exec(c.db.url(), "CREATE SCHEMA " + c.schema + "; CREATE TABLE " + c.schema +
                                            ".schema_migrations (version varchar(128) PRIMARY "
-                                           "KEY); INSERT INTO " + c.schema +
-                                           ".schema_migrations VALUES ('7')");
+                                           "KEY); INSERT INTO " +
+                                           c.schema + ".schema_migrations VALUES ('7')");
         },
-        4, "records version 7 as applied by dbmate, but no file", only("schema_migrations,schema_migrations_pkey"));
+        4, "records version 7 as applied by dbmate, but no file",
+        only("schema_migrations,schema_migrations_pkey"));
     return rows;
 }
 

@@ -259,3 +259,34 @@ TEST_CASE("undo plan: latest only, or everything above --to, all or nothing") {
     CHECK(p.problems.empty());
     CHECK(p.nothing.find("above 7") != std::string::npos);
 }
+
+TEST_CASE("taken-over rows: applied per file, drift caught, a gap stays pending, undo possible") {
+    auto v1 = file("V1__a.sql");
+    const auto v2 = file("V2__b.sql");
+    const auto v3 = file("V3__c.sql");
+    auto r1 = row(v1, true, "baseline");
+    r1.installed_by = "goose";
+    auto r3 = row(v3, true, "baseline");
+    r3.installed_by = "goose";
+    const auto s = set_of({v1, v2, v3}, {}, {}, {file("U3__c.sql")});
+    const Plan p = make_plan(s, {r1, r3});
+    // Unlike a `schemagate baseline` row, a taken-over row stands for its own file only: the
+    // version goose never applied is pending (and out of order).
+    CHECK(scripts(p.versioned) == std::vector<std::string>{"V2__b.sql"});
+    CHECK(p.out_of_order == std::vector<std::string>{"V2__b.sql"});
+    CHECK(p.current_version == "3");
+    const auto entries = describe(s, {r1, r3});
+    CHECK(entries[0].state == State::kBaselined);
+    CHECK(entries[0].taken_over_from == "goose");
+    CHECK(entries[1].state == State::kPending);
+    const auto undo = make_undo_plan(s, {r1, r3}, std::nullopt);
+    REQUIRE(undo.steps.size() == 1);
+    CHECK(undo.steps[0]->script == "U3__c.sql");
+
+    v1.checksum = sha256_hex("edited");
+    const auto edited = set_of({v1, v2, v3});
+    const Plan drift = make_plan(edited, {r1, r3});
+    REQUIRE(drift.drift.size() == 1);
+    CHECK(drift.drift[0].migration->script == "V1__a.sql");
+    CHECK(describe(edited, {r1, r3})[0].state == State::kChecksumMismatch);
+}
