@@ -1,16 +1,19 @@
-// `schemagate new <description> [--timestamp|--sequential]`: the next migration file, empty.
+// `schemagate new <description> [--timestamp|--sequential]`: the next migration's file(s), empty,
+// in the directory's layout.
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <ctime>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include "sidecar/app/initialise.hpp"
 #include "sidecar/cli/command.hpp"
+#include "sidecar/migrate/layout.hpp"
 
 namespace sg::cli {
 
@@ -69,23 +72,41 @@ int cmd_new(const config::Config& config, const std::string& description, bool t
     if (timestamp) {
         next = std::max(next, timestamp_version());
     }
-    const std::string name = "V" + std::to_string(next) + "__" + slug + ".sql";
-    const fs::path path = config.migrations / name;
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        std::fprintf(stderr, "schemagate: new: cannot create %s: %s\n", path.c_str(),
-                     std::generic_category().message(errno).c_str());
-        return kExitUsage;
+    // Zero-padded like the directory's files (goose's 00001_...), where they are.
+    std::string version = std::to_string(next);
+    if (!set.versioned.empty() && set.versioned.back().script.front() == '0') {
+        const std::string& last = set.versioned.back().script;
+        const std::size_t width = last.find_first_not_of("0123456789");
+        if (width != std::string::npos && width > version.size()) {
+            version.insert(0, width - version.size(), '0');
+        }
     }
-    const std::string body =
-        "-- " + description + "\n-- Runs once, in one transaction with its history row.\n\n";
-    const bool written = ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size());
-    ::close(fd);
-    if (!written) {
-        std::fprintf(stderr, "schemagate: new: cannot write %s\n", path.c_str());
-        return kExitUsage;
+    const auto files = migrate::reader_for(set.format).new_files(version, slug, description);
+    std::vector<fs::path> created;
+    for (const auto& f : files) {
+        const fs::path path = config.migrations / f.name;
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        const int open_errno = errno;
+        const bool written = fd >= 0 && ::write(fd, f.text.data(), f.text.size()) ==
+                                            static_cast<ssize_t>(f.text.size());
+        if (fd >= 0) {
+            ::close(fd);
+            created.push_back(path);
+        }
+        if (!written) {
+            std::fprintf(stderr, "schemagate: new: cannot %s %s: %s\n", fd < 0 ? "create" : "write",
+                         path.c_str(),
+                         std::generic_category().message(fd < 0 ? open_errno : errno).c_str());
+            for (const auto& p : created) {
+                std::error_code ec;
+                fs::remove(p, ec);  // never half of a migration's files
+            }
+            return kExitUsage;
+        }
     }
-    std::printf("%s\n", path.c_str());
+    for (const auto& path : created) {
+        std::printf("%s\n", path.c_str());
+    }
     return kExitOk;
 }
 

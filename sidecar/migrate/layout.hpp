@@ -21,6 +21,11 @@ struct LayoutRead {
     std::vector<std::string> problems;
 };
 
+struct NewFile {
+    std::string name;
+    std::string text;
+};
+
 class LayoutReader {
   public:
     LayoutReader() = default;
@@ -38,6 +43,11 @@ class LayoutReader {
                                           const EnvLookup& env) const = 0;
     // For an undo whose version has no migration: how this layout names the missing file.
     [[nodiscard]] virtual std::string versioned_name_for(const Version& v) const = 0;
+    // `schemagate new`: the files of a new migration, name and text ("" text is never given);
+    // `version` is already formatted (zero-padded like the directory's files where they are).
+    [[nodiscard]] virtual std::vector<NewFile> new_files(const std::string& version,
+                                                         const std::string& slug,
+                                                         const std::string& description) const = 0;
 };
 
 // The reader of a layout (not kAuto).

@@ -38,8 +38,9 @@ std::string all_output(const sg::test::ProcessResult& r) {
 std::string peer(const char* variable) {
     const char* value = std::getenv(variable);  // NOLINT(concurrency-mt-unsafe)
     if (value == nullptr || *value == '\0') {
-        FAIL(variable << " is not set: run the tests through tests/run, which installs the peer "
-                         "tools (tests/adopt/tools)");
+        FAIL(std::string(variable)
+             << " is not set: run the tests through tests/run, which installs the peer "
+                "tools (tests/adopt/tools)");
     }
     return value;
 }

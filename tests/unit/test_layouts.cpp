@@ -247,3 +247,26 @@ TEST_CASE("flyway: V/U/R as schemagate; B files refused with the way out; flyway
     CHECK(std::get<std::string>(bad).find("unknown placeholder ${flyway:nope}") !=
           std::string::npos);
 }
+
+TEST_CASE("new files in each layout are read back by the same layout") {
+    for (const Format f :
+         {Format::kSchemagate, Format::kGolangMigrate, Format::kGoose, Format::kDbmate}) {
+        CAPTURE(std::string(to_string(f)));
+        const auto files = reader_for(f).new_files("00007", "add_orders", "add orders");
+        REQUIRE_FALSE(files.empty());
+        for (const auto& nf : files) {
+            CHECK(detect_format(nf.name, nf.text + "SELECT 1;\n") ==
+                  (f == Format::kSchemagate ? Format::kSchemagate : f));
+        }
+        // Once the SQL is written, the migration reads with version 7.
+        std::string text = files.front().text;
+        const std::string marker = f == Format::kGoose    ? "-- +goose Up\n"
+                                   : f == Format::kDbmate ? "-- migrate:up\n"
+                                                          : "\n";
+        REQUIRE(text.find(marker) != std::string::npos);
+        text.insert(text.find(marker) + marker.size(), "SELECT 1;\n");
+        const auto r = reader_for(f).read(files.front().name, text, {});
+        REQUIRE_FALSE(r.migrations.empty());
+        CHECK(r.migrations.front().version->text() == "7");
+    }
+}

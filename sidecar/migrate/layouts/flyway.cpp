@@ -49,6 +49,14 @@ class VersionedPrefixReader final : public LayoutReader {
         return "V" + v.text() + "__*.sql";
     }
 
+    [[nodiscard]] std::vector<NewFile> new_files(const std::string& version,
+                                                 const std::string& slug,
+                                                 const std::string& description) const override {
+        return {
+            {"V" + version + "__" + slug + ".sql",
+             "-- " + description + "\n-- Runs once, in one transaction with its history row.\n\n"}};
+    }
+
   private:
     Format format_;
 };

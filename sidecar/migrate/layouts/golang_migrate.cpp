@@ -132,6 +132,16 @@ class GolangMigrateReader final : public LayoutReader {
     [[nodiscard]] std::string versioned_name_for(const Version& v) const override {
         return v.text() + "_*.up.sql";
     }
+
+    [[nodiscard]] std::vector<NewFile> new_files(const std::string& version,
+                                                 const std::string& slug,
+                                                 const std::string& description) const override {
+        const std::string stem = version + "_" + slug;
+        return {
+            {stem + ".up.sql",
+             "-- " + description + "\n-- Runs once, in one transaction with its history row.\n\n"},
+            {stem + ".down.sql", "-- Undoes " + stem + ".up.sql (schemagate undo).\n\n"}};
+    }
 };
 
 }  // namespace

@@ -275,6 +275,13 @@ class GooseReader final : public LayoutReader {
     [[nodiscard]] std::string versioned_name_for(const Version& v) const override {
         return v.text() + "_*.sql";
     }
+
+    [[nodiscard]] std::vector<NewFile> new_files(const std::string& version,
+                                                 const std::string& slug,
+                                                 const std::string& description) const override {
+        return {{version + "_" + slug + ".sql",
+                 "-- " + description + "\n-- +goose Up\n\n-- +goose Down\n\n"}};
+    }
 };
 
 }  // namespace
