@@ -41,6 +41,15 @@ int cmd_plan(const config::Config& config, bool json, bool offline) {
         plan = migrate::make_plan(s, session.engine->history());
         placeholders = session.engine->placeholders();
         source = "against the history of " + session.facts.database + ", schema " + config.schema;
+        if (const std::string* problem = session.engine->takeover_problem()) {
+            std::fprintf(stderr, "schemagate: the next migrate refuses to run: %s\n",
+                         problem->c_str());
+            return kExitInvalid;
+        }
+        if (const auto tool = session.engine->takeover_from()) {
+            source += std::string(" (taken over from ") + migrate::to_string(*tool) +
+                      " by the next migrate)";
+        }
         if (!plan.drift.empty()) {
             std::fprintf(stderr,
                          "schemagate: %s changed after it was applied: the next migrate stops "

@@ -78,6 +78,10 @@ TEST_CASE("dbmate: the real tool migrates, schemagate takes over, applies the ne
     CHECK(before.exit_code == 0);
     CHECK(before.out.find("baselined (from dbmate)") != std::string::npos);
     CHECK(before.out.find("written by the next migrate") != std::string::npos);
+    const auto plan = sg::test::run_schemagate({"plan"}, env_for(db, dir));
+    INFO(all_output(plan));
+    CHECK(plan.exit_code == 0);
+    CHECK(plan.out.find("taken over from dbmate by the next migrate") != std::string::npos);
 
     dir.write("20240101000003_add_orders.sql",
               "-- migrate:up\nCREATE TABLE orders (id int, user_id int REFERENCES users);\n"
@@ -251,6 +255,9 @@ TEST_CASE("takeover refuses a version without a file and two tools' histories at
     CHECK(missing.exit_code == 4);
     CHECK(all_output(missing).find("records version 20240101000002 as applied by dbmate, but no "
                                    "file") != std::string::npos);
+    const auto plan = sg::test::run_schemagate({"plan"}, env_for(db, dir));
+    CHECK(plan.exit_code == 4);
+    CHECK(all_output(plan).find("the next migrate refuses to run") != std::string::npos);
     CHECK(q(db,
             "SELECT to_regclass('public.a') IS NULL AND to_regclass('public.schemagate_history')"
             " IS NULL") == "t");
