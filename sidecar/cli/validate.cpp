@@ -41,6 +41,10 @@ int cmd_validate(const config::Config& config, bool offline) {
         return code;
     }
     const auto plan = migrate::make_plan(s, session.engine->history());
+    if (const std::string* problem = session.engine->takeover_problem()) {
+        std::fprintf(stderr, "schemagate: %s\n", problem->c_str());
+        return kExitInvalid;
+    }
     for (const auto& d : plan.drift) {
         std::fprintf(
             stderr,

@@ -258,6 +258,9 @@ TEST_CASE("takeover refuses a version without a file and two tools' histories at
     const auto plan = sg::test::run_schemagate({"plan"}, env_for(db, dir));
     CHECK(plan.exit_code == 4);
     CHECK(all_output(plan).find("the next migrate refuses to run") != std::string::npos);
+    const auto validate = sg::test::run_schemagate({"validate"}, env_for(db, dir));
+    CHECK(validate.exit_code == 4);
+    CHECK(all_output(validate).find("records version 20240101000002") != std::string::npos);
     CHECK(q(db,
             "SELECT to_regclass('public.a') IS NULL AND to_regclass('public.schemagate_history')"
             " IS NULL") == "t");
