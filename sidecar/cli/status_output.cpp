@@ -111,7 +111,8 @@ std::string status_text(const StatusHeader& h, const std::vector<migrate::Status
         for (std::size_t i = 0; i + 1 < kColumns; ++i) {
             std::string cell = pad(r.at(i), width.at(i));
             if (i == 3 && paint != nullptr) {
-                cell = std::string(paint) + cell + "\033[0m";
+                cell.insert(0, paint);
+                cell += "\033[0m";
             }
             line += cell + "  ";
         }

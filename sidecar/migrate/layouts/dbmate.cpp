@@ -135,7 +135,8 @@ class DbmateReader final : public LayoutReader {
         if (!version || !out.problems.empty()) {
             return out;
         }
-        std::string_view rest = name.substr(digits->size(), name.size() - digits->size() - 4);
+        std::string_view rest =
+            std::string_view(name).substr(digits->size(), name.size() - digits->size() - 4);
         if (!rest.empty() && rest.front() == '_') {
             rest.remove_prefix(1);
         }

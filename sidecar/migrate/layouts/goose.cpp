@@ -100,10 +100,11 @@ std::string substitute_env(std::string_view line, std::size_t line_no, const Env
         const auto value = env ? env(name) : std::nullopt;
         if (op.empty()) {
             if (!value) {
-                problems.push_back(at_line(line_no) + "${" + name +
-                                   "} is not set in the environment (goose ENVSUB); set it, or "
-                                   "write ${" +
-                                   name + ":-default}");
+                std::string problem = at_line(line_no);
+                problem.append("${").append(name).append(
+                    "} is not set in the environment (goose ENVSUB); set it, or write ${");
+                problem.append(name).append(":-default}");
+                problems.push_back(std::move(problem));
             }
             out += value.value_or("");
         } else if (op.substr(0, 2) == ":-") {
