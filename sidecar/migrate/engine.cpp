@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "sidecar/migrate/engine_detail.hpp"
 #include "sidecar/migrate/lock.hpp"
 #include "sidecar/migrate/placeholders.hpp"
 #include "sidecar/migrate/sql_lexer.hpp"
@@ -14,49 +15,15 @@ namespace sg::migrate {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using detail::count_lines;
+using detail::describe_error;
+using detail::since;
 using std::chrono::milliseconds;
-
-milliseconds since(Clock::time_point start) {
-    return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
-}
 
 constexpr const char* kPooledMessage =
     "DATABASE_URL goes through a connection pooler (the server's backend differs from the one "
     "libpq was given, as with PgBouncer): a session advisory lock cannot be held there; point "
     "DATABASE_URL at PostgreSQL itself (a direct host and port), not at the pooler";
-
-// Server-side duration of the current message, in whole milliseconds.
-constexpr const char* kElapsedMsSql =
-    "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::integer";
-
-std::size_t count_lines(const std::string& text) {
-    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
-}
-
-// "line 12: relation "x" does not exist (SQLSTATE 42P01)"
-std::string describe_error(const db::SqlError& e, std::size_t line_offset, std::size_t file_lines) {
-    std::string out;
-    if (e.line && *e.line > line_offset && *e.line - line_offset <= file_lines) {
-        out = "line " + std::to_string(*e.line - line_offset) + ": ";
-    }
-    out += e.what();
-    if (!e.sqlstate.empty()) {
-        out += " (SQLSTATE " + e.sqlstate + ")";
-    }
-    return out;
-}
-
-std::string hint_for(const db::SqlError& e) {
-    if (e.sqlstate == "55P03") {
-        return "; a lock was not granted within SCHEMAGATE_STATEMENT_LOCK_TIMEOUT: run again when "
-               "traffic is lower or raise the timeout";
-    }
-    if (e.sqlstate == "42501") {
-        return "; the role lacks a privilege: grant it, or set SCHEMAGATE_ADMIN_URL so schemagate "
-               "provisions the role as owner";
-    }
-    return "";
-}
 
 // Why a verify file's answer is not the boolean true (libpq gives booleans as "t" and "f").
 std::string verify_failure(const std::optional<std::string>& value) {
@@ -166,295 +133,6 @@ std::string Engine::own_settings_local_sql() const {
            ";\nSET LOCAL statement_timeout TO DEFAULT;\nSET LOCAL lock_timeout TO DEFAULT;\n";
 }
 
-Engine::Applied Engine::apply_transactional(const Migration& m, const Prepared& p,
-                                            bool record_failure) {
-    const std::string type = to_string(m.type);
-    // One simple-query message: the file and its history row commit together or not at all.
-    std::string message;
-    std::size_t offset = 0;
-    if (options_.statement_lock_timeout) {
-        message = "SET LOCAL lock_timeout = '" +
-                  std::to_string(options_.statement_lock_timeout->count()) + "ms';\n";
-        offset = 1;
-    }
-    message.reserve(message.size() + p.text.size() + 512);
-    message += p.text;
-    message += "\n;\n";
-    // Whatever the file set for its session (search_path, ROLE, timeouts) ends with it: the
-    // history row is written, and the next file starts, as schemagate set the session up. On
-    // failure the rollback undoes the file's settings with the rest.
-    message += reset_session_sql();
-    message += insert_history_sql(m, type, true, kElapsedMsSql, "", std::nullopt);
-    try {
-        conn_.exec(message);
-        return {true, ""};
-    } catch (const db::SqlError& e) {
-        if (e.is_cancel() && stop_.requested()) {
-            return {false, "stopped"};
-        }
-        const std::string why = describe_error(e, offset, count_lines(p.text));
-        const bool lock_timeout = e.sqlstate == "55P03";
-        if (m.type != MigrationType::kUndo && (record_failure || !lock_timeout)) {
-            // Recorded so `status` and /health show it; the next run retries the file.
-            conn_.exec(insert_history_sql(m, type, false, "0", why, std::nullopt));
-        }
-        std::optional<std::size_t> line;
-        if (e.line && *e.line > offset && *e.line - offset <= count_lines(p.text)) {
-            line = *e.line - offset;
-        }
-        return {false,
-                m.script + ": " + why + hint_for(e) +
-                    "; nothing of this file was applied (its transaction rolled back); fix "
-                    "the file and run again",
-                lock_timeout, 0, FailurePoint{m.script, line, e.sqlstate}};
-    }
-}
-
-Engine::Applied Engine::apply_statements(const Migration& m, const Prepared& p, int resume_at) {
-    Applied applied = apply_statements_of_file(m, p, resume_at);
-    if (applied.message != "stopped") {
-        conn_.exec(reset_session_sql());  // the file's settings end with it, as in a transaction
-    }
-    return applied;
-}
-
-// The statements of a no-transaction file share its session settings until it ends; the history
-// writes between them run with schemagate's (own_settings_local_sql).
-Engine::Applied Engine::apply_statements_of_file(const Migration& m, const Prepared& p,
-                                                 int resume_at) {
-    const std::string type = to_string(m.type);
-    const auto start = Clock::now();
-    std::string rank;
-    if (m.type == MigrationType::kVersioned) {
-        rank = conn_
-                   .value("SELECT max(rank) FROM " + table_ +
-                          " WHERE type = 'versioned' AND version = " + version_literal(m) +
-                          " AND NOT success")
-                   .value_or("");
-    }
-    // An earlier attempt stopped in this file (failed, killed, or lost its server): its first
-    // unfinished statement may have left work behind that is checked before running it again.
-    const bool earlier_attempt = !rank.empty();
-    bool interrupted = false;  // that attempt recorded no error: it never learnt how it ended
-    if (earlier_attempt) {
-        interrupted =
-            conn_.value("SELECT error IS NULL FROM " + table_ + " WHERE rank = " + rank) == "t";
-    }
-    if (resume_at <= 0 || rank.empty()) {
-        resume_at = 0;
-        // Progress is recorded before the first statement, so an interruption is reported and
-        // the next run resumes instead of silently re-running what already happened.
-        rank = conn_
-                   .value(own_settings_local_sql() +
-                          insert_history_sql(m, type, false, "0", "", 0) + " RETURNING rank")
-                   .value_or("");
-    } else {
-        spdlog::warn(
-            "resuming a no-transaction file where it stopped file={} at_statement={} of={}",
-            m.script, resume_at + 1, p.statements.size());
-        if (resume_at > static_cast<int>(p.statements.size())) {
-            resume_at = static_cast<int>(p.statements.size());
-        }
-        // From now on a missing error means this attempt was interrupted, not the earlier one.
-        conn_.exec(own_settings_local_sql() + "UPDATE " + table_ +
-                   " SET error = NULL WHERE rank = " + rank);
-    }
-    const auto total = static_cast<int>(p.statements.size());
-    const auto progress_sql = [&](int done) {
-        return own_settings_local_sql() + "UPDATE " + table_ +
-               " SET statements_done = " + std::to_string(done) + " WHERE rank = " + rank;
-    };
-    for (int i = resume_at; i < total; ++i) {
-        const auto index = static_cast<std::size_t>(i);
-        const std::string_view statement = p.statements[index];
-        const auto index_name = concurrent_index_name(statement);
-        if (earlier_attempt && i == resume_at && index_name) {
-            // CREATE INDEX CONCURRENTLY commits an INVALID index first and builds it after; an
-            // interruption leaves that shell, and a build that finished after its client died
-            // leaves a valid index with the progress unrecorded.
-            const auto found = conn_.query(
-                "SELECT format('%I.%I', n.nspname, c.relname), i.indisvalid FROM pg_class c JOIN "
-                "pg_index i ON i.indexrelid = c.oid JOIN pg_namespace n ON n.oid = "
-                "c.relnamespace WHERE c.relname = " +
-                conn_.literal(*index_name) +
-                " AND n.nspname = ANY (current_schemas(false)) ORDER BY array_position("
-                "current_schemas(false), n.nspname) LIMIT 1");
-            if (!found.empty() && found.front()[1] == "f") {
-                const std::string qualified = found.front()[0].value_or(*index_name);
-                spdlog::warn(
-                    "dropping the INVALID index an interrupted CREATE INDEX CONCURRENTLY left, "
-                    "then building it again file={} statement={} index={}",
-                    m.script, i + 1, qualified);
-                conn_.exec("DROP INDEX CONCURRENTLY IF EXISTS " + qualified);
-            } else if (!found.empty() && interrupted) {
-                spdlog::warn(
-                    "the interrupted CREATE INDEX CONCURRENTLY had finished; not building it "
-                    "again file={} statement={} index={}",
-                    m.script, i + 1, found.front()[0].value_or(*index_name));
-                conn_.exec(progress_sql(i + 1));
-                continue;
-            }
-        }
-        bool recorded = false;
-        try {
-            if (options_.statement_lock_timeout) {
-                conn_.exec("SET lock_timeout = '" +
-                           std::to_string(options_.statement_lock_timeout->count()) + "ms'");
-            }
-            // A statement PostgreSQL allows in a transaction commits together with its progress,
-            // so an interruption never leaves it done but unrecorded (and run twice on resume).
-            if (!no_transaction_command(statement)) {
-                try {
-                    conn_.exec(std::string(statement) + "\n;\n" + progress_sql(i + 1));
-                    recorded = true;
-                } catch (const db::SqlError& e) {
-                    if (e.sqlstate != "25001") {  // active_sql_transaction: run it on its own
-                        throw;
-                    }
-                }
-            }
-            if (!recorded) {
-                conn_.exec(std::string(statement));
-            }
-        } catch (const db::SqlError& e) {
-            if (options_.statement_lock_timeout) {
-                conn_.exec("RESET lock_timeout");
-            }
-            if (e.is_cancel() && stop_.requested()) {
-                return {false, "stopped"};
-            }
-            const std::string why =
-                "statement " + std::to_string(i + 1) + " of " + std::to_string(total) + " (" +
-                describe_error(e, 0, 0).insert(0, "line " + std::to_string(p.lines[index]) + ": ") +
-                ")";
-            conn_.exec(own_settings_local_sql() + "UPDATE " + table_ +
-                       " SET error = " + conn_.literal(why) +
-                       ", statements_done = " + std::to_string(i) + " WHERE rank = " + rank);
-            std::string left_over;
-            if (index_name) {
-                left_over = invalid_index_named(*index_name);
-                if (!left_over.empty()) {
-                    left_over.insert(0, "; it left the INVALID index ")
-                        .append(", which the next run drops before building it again");
-                }
-            }
-            std::string message = m.script;
-            message.append(": ").append(why).append(hint_for(e)).append(left_over);
-            message.append("; it runs outside a transaction, so ");
-            if (i == 0) {
-                message.append("nothing was applied");
-            } else if (i == 1) {
-                message.append("statement 1 stays applied");
-            } else {
-                message.append("statements 1-").append(std::to_string(i)).append(" stay applied");
-            }
-            message.append("; fix the file and run again: it resumes at statement ")
-                .append(std::to_string(i + 1));
-            return {false, message, e.sqlstate == "55P03", i,
-                    FailurePoint{m.script, p.lines[index], e.sqlstate}};
-        }
-        if (options_.statement_lock_timeout) {
-            conn_.exec("RESET lock_timeout");
-        }
-        if (!recorded) {
-            conn_.exec(progress_sql(i + 1));
-        }
-    }
-    if (const std::string invalid = invalid_indexes(); !invalid.empty()) {
-        const std::string why = "left INVALID index(es) " + invalid +
-                                " (an interrupted or failed CREATE INDEX CONCURRENTLY)";
-        conn_.exec(own_settings_local_sql() + "UPDATE " + table_ +
-                   " SET error = " + conn_.literal(why) + " WHERE rank = " + rank);
-        return {false,
-                m.script + " " + why + "; DROP INDEX CONCURRENTLY each of them and run again"};
-    }
-    conn_.exec(own_settings_local_sql() + "UPDATE " + table_ +
-               " SET success = true, error = NULL, checksum = " + conn_.literal(m.checksum) +
-               ", execution_ms = execution_ms + " + std::to_string(since(start).count()) +
-               " WHERE rank = " + rank);
-    return {true, ""};
-}
-
-Engine::Applied Engine::apply_with_lock_retries(const Migration& m, const Prepared& p,
-                                                int resume_at) {
-    wait::Backoff backoff(
-        {options_.lock_retry_initial, milliseconds(30000), options_.lock_retries + 1});
-    for (int attempt = 1;; ++attempt) {
-        const bool last = attempt > options_.lock_retries;
-        Applied applied =
-            p.no_transaction ? apply_statements(m, p, resume_at) : apply_transactional(m, p, last);
-        if (applied.ok || !applied.lock_timeout || !options_.statement_lock_timeout) {
-            return applied;
-        }
-        const std::string blockers = describe_blockers();
-        if (last) {
-            if (!p.no_transaction) {
-                applied.message = m.script + ": a lock was not granted within " +
-                                  "SCHEMAGATE_STATEMENT_LOCK_TIMEOUT (" +
-                                  std::to_string(options_.statement_lock_timeout->count()) +
-                                  " ms) in " + std::to_string(attempt) + " attempt(s); " +
-                                  (blockers.empty() ? "no other open transaction was seen"
-                                                    : "oldest open transactions: " + blockers) +
-                                  "; nothing of this file was applied: end the blocking session "
-                                  "or run when it has finished, or raise "
-                                  "SCHEMAGATE_LOCK_RETRIES or SCHEMAGATE_STATEMENT_LOCK_TIMEOUT";
-            }
-            if (p.no_transaction && !blockers.empty()) {
-                applied.message += "; oldest open transactions: " + blockers;
-            }
-            return applied;
-        }
-        resume_at = applied.done;
-        const milliseconds delay = backoff.next_delay();
-        spdlog::warn(
-            "lock wait timed out; trying the file again file={} attempt={} of={} delay_ms={} "
-            "lock_timeout_ms={} blockers=\"{}\"",
-            m.script, attempt + 1, options_.lock_retries + 1, delay.count(),
-            options_.statement_lock_timeout->count(), blockers);
-        if (events_.lock_retry) {
-            events_.lock_retry(m, attempt + 1, delay, blockers);
-        }
-        if (!stop_.sleep_for(delay)) {
-            return {false, "stopped", false, applied.done};
-        }
-    }
-}
-
-std::string Engine::describe_blockers() {
-    const auto rows = conn_.query(
-        "SELECT pid, coalesce(nullif(application_name, ''), '-'), state, "
-        "extract(epoch FROM now() - xact_start)::integer, "
-        "left(regexp_replace(query, '\\s+', ' ', 'g'), 100) FROM pg_stat_activity "
-        "WHERE pid <> pg_backend_pid() AND datname = current_database() AND xact_start IS NOT "
-        "NULL AND backend_type = 'client backend' ORDER BY xact_start LIMIT 3");
-    std::string out;
-    for (const auto& r : rows) {
-        out += (out.empty() ? "" : "; ") + std::string("pid ") + r[0].value_or("?") + " (" +
-               r[1].value_or("-") + ", " + r[2].value_or("?") + ", transaction open " +
-               r[3].value_or("?") + "s): " + r[4].value_or("");
-    }
-    return out;
-}
-
-std::string Engine::invalid_indexes() {
-    const auto rows = conn_.query(
-        "SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ') FROM pg_index i "
-        "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE NOT i.indisvalid AND n.nspname = " +
-        conn_.literal(options_.schema));
-    return rows.empty() ? "" : rows.front().front().value_or("");
-}
-
-std::string Engine::invalid_index_named(const std::string& name) {
-    return conn_
-        .value(
-            "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_index i JOIN pg_class c ON "
-            "c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT "
-            "i.indisvalid AND c.relname = " +
-            conn_.literal(name) + " AND n.nspname = ANY (current_schemas(false)) LIMIT 1")
-        .value_or("");
-}
-
 Outcome Engine::apply_plan(const Plan& plan, Outcome outcome) {
     const auto run_step = [&](const Step& step) -> std::optional<Outcome> {
         const Migration& m = *step.migration;
@@ -515,6 +193,24 @@ Outcome Engine::apply_plan(const Plan& plan, Outcome outcome) {
         }
     }
     return outcome;
+}
+
+Engine::Locks::Locks(std::unique_ptr<db::Connection> lock_connection, db::Connection& session,
+                     std::int64_t lock_key_value, std::int64_t work_key_value)
+    : connection(std::move(lock_connection)),
+      lock(*connection, lock_key_value),
+      work(session, work_key_value, "work lock (an earlier runner's session, still running)") {}
+
+std::unique_ptr<Engine::Locks> Engine::open_locks() {
+    std::unique_ptr<db::Connection> lock_conn;
+    try {
+        lock_conn = db::Connection::open(options_.lock_conninfo);
+    } catch (const db::ConnectFailed& e) {
+        throw db::ConnectionLost(std::string("cannot open the lock connection: ") + e.what());
+    }
+    return std::make_unique<Locks>(
+        std::move(lock_conn), conn_, lock_key(facts_.database, options_.schema, options_.service),
+        work_lock_key(facts_.database, options_.schema, options_.service));
 }
 
 std::optional<Outcome> Engine::take_locks(MigrationLock& lock, MigrationLock& work,
@@ -633,18 +329,9 @@ Outcome Engine::migrate_unguarded() {
     // Another tool's history is taken over even when it applied every file.
     if (plan.has_work() || takeover_pending()) {
         // Lock only when there is work: restarts with nothing to do never wait for a peer.
-        std::unique_ptr<db::Connection> lock_conn;
-        try {
-            lock_conn = db::Connection::open(options_.lock_conninfo);
-        } catch (const db::ConnectFailed& e) {
-            throw db::ConnectionLost(std::string("cannot open the lock connection: ") + e.what());
-        }
-        const auto lock_cancel = stop_.on_request([&lock_conn] { lock_conn->cancel(); });
-        MigrationLock lock(*lock_conn,
-                           lock_key(facts_.database, options_.schema, options_.service));
-        MigrationLock work(conn_, work_lock_key(facts_.database, options_.schema, options_.service),
-                           "work lock (an earlier runner's session, still running)");
-        if (auto failed = take_locks(lock, work, start)) {
+        const auto locks = open_locks();
+        const auto lock_cancel = stop_.on_request([&locks] { locks->connection->cancel(); });
+        if (auto failed = take_locks(locks->lock, locks->work, start)) {
             return *failed;
         }
         if (auto failed = ensure_history()) {
@@ -668,8 +355,7 @@ Outcome Engine::migrate_unguarded() {
         outcome.skipped = total - static_cast<int>(plan.versioned.size() + plan.repeatable.size() +
                                                    plan.seed.size());
         outcome = apply_plan(plan, outcome);
-        work.release();
-        lock.release();
+        locks->release();
         if (outcome.result != Result::kOk) {
             outcome.elapsed = since(start);
             return outcome;
@@ -760,16 +446,8 @@ Outcome Engine::undo(const std::optional<Version>& to) {
     const auto start = Clock::now();
     const auto cancel_guard = stop_.on_request([this] { conn_.cancel(); });
     Outcome outcome;
-    std::unique_ptr<db::Connection> lock_conn;
-    try {
-        lock_conn = db::Connection::open(options_.lock_conninfo);
-    } catch (const db::ConnectFailed& e) {
-        throw db::ConnectionLost(std::string("cannot open the lock connection: ") + e.what());
-    }
-    MigrationLock lock(*lock_conn, lock_key(facts_.database, options_.schema, options_.service));
-    MigrationLock work(conn_, work_lock_key(facts_.database, options_.schema, options_.service),
-                       "work lock (an earlier runner's session, still running)");
-    if (auto failed = take_locks(lock, work, start)) {
+    const auto locks = open_locks();
+    if (auto failed = take_locks(locks->lock, locks->work, start)) {
         return *failed;
     }
     if (auto refused = refuse_takeover(start)) {
@@ -814,8 +492,7 @@ Outcome Engine::undo(const std::optional<Version>& to) {
         spdlog::info("undid migration version={} description=\"{}\" ms={}", u->version->text(),
                      u->description, since(step_start).count());
     }
-    work.release();
-    lock.release();
+    locks->release();
     outcome.elapsed = since(start);
     return outcome;
 }

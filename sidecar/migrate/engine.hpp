@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -155,6 +156,21 @@ class Engine {
     std::string version_literal(const Migration& m);
     std::string invalid_indexes();
     std::string invalid_index_named(const std::string& name);  // "schema.name" or ""
+    // The migration lock, on a connection of its own (so a lost session frees it), and the work
+    // lock on this session; released on destruction if still held.
+    struct Locks {
+        Locks(std::unique_ptr<db::Connection> lock_connection, db::Connection& session,
+              std::int64_t lock, std::int64_t work);
+        std::unique_ptr<db::Connection> connection;
+        MigrationLock lock;
+        MigrationLock work;
+        void release() {
+            work.release();
+            lock.release();
+        }
+    };
+    // Opens the lock connection (a failure escapes as db::ConnectionLost); takes nothing yet.
+    [[nodiscard]] std::unique_ptr<Locks> open_locks();
     // Takes the migration lock, then the work lock on this connection (waiting for an earlier
     // runner's orphaned session to end); nullopt when both are held, else why not.
     std::optional<Outcome> take_locks(MigrationLock& lock, MigrationLock& work,

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sidecar/migrate/engine.hpp"
+#include "sidecar/migrate/engine_detail.hpp"
 #include "sidecar/migrate/lock.hpp"
 #include "sidecar/migrate/takeover.hpp"
 
@@ -140,16 +141,8 @@ Outcome Engine::repair() {
         outcome.message = "nothing to repair: no history yet";
         return outcome;
     }
-    std::unique_ptr<db::Connection> lock_conn;
-    try {
-        lock_conn = db::Connection::open(options_.lock_conninfo);
-    } catch (const db::ConnectFailed& e) {
-        throw db::ConnectionLost(std::string("cannot open the lock connection: ") + e.what());
-    }
-    MigrationLock lock(*lock_conn, lock_key(facts_.database, options_.schema, options_.service));
-    MigrationLock work(conn_, work_lock_key(facts_.database, options_.schema, options_.service),
-                       "work lock (an earlier runner's session, still running)");
-    if (auto failed = take_locks(lock, work, Clock::now())) {
+    const auto locks = open_locks();
+    if (auto failed = take_locks(locks->lock, locks->work, Clock::now())) {
         return *failed;
     }
     const Plan plan = make_plan(files_, history());
@@ -162,8 +155,7 @@ Outcome Engine::repair() {
     }
     conn_.exec(sql);
     outcome.applied = static_cast<int>(plan.drift.size());
-    work.release();
-    lock.release();
+    locks->release();
     return outcome;
 }
 
@@ -278,7 +270,7 @@ std::optional<Outcome> Engine::refuse_takeover(Clock::time_point start) {
         Outcome o;
         o.result = Result::kInvalid;
         o.message = *problem;
-        o.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+        o.elapsed = detail::since(start);
         return o;
     }
     return std::nullopt;
@@ -316,8 +308,7 @@ Outcome Engine::baseline(const Version& version, const std::string& description)
     const auto refuse = [&](std::string message) {
         outcome.result = Result::kInvalid;
         outcome.message = std::move(message);
-        outcome.elapsed =
-            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+        outcome.elapsed = detail::since(start);
         return outcome;
     };
     read_takeover();
@@ -327,16 +318,8 @@ Outcome Engine::baseline(const Version& version, const std::string& description)
                       "): schemagate takes it over on its first run, so no baseline is needed; run "
                       "`schemagate migrate`");
     }
-    std::unique_ptr<db::Connection> lock_conn;
-    try {
-        lock_conn = db::Connection::open(options_.lock_conninfo);
-    } catch (const db::ConnectFailed& e) {
-        throw db::ConnectionLost(std::string("cannot open the lock connection: ") + e.what());
-    }
-    MigrationLock lock(*lock_conn, lock_key(facts_.database, options_.schema, options_.service));
-    MigrationLock work(conn_, work_lock_key(facts_.database, options_.schema, options_.service),
-                       "work lock (an earlier runner's session, still running)");
-    if (auto failed = take_locks(lock, work, start)) {
+    const auto locks = open_locks();
+    if (auto failed = take_locks(locks->lock, locks->work, start)) {
         return *failed;
     }
     history_exists_ = history_exists_ || conn_.query("SELECT to_regclass(" + conn_.literal(table_) +
@@ -355,9 +338,8 @@ Outcome Engine::baseline(const Version& version, const std::string& description)
     marker.description = description.empty() ? "baseline" : description;
     marker.script = std::string(kBaselineScript);
     conn_.exec(insert_history_sql(marker, "baseline", true, "0", "", std::nullopt));
-    work.release();
-    lock.release();
-    outcome.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+    locks->release();
+    outcome.elapsed = detail::since(start);
     return outcome;
 }
 

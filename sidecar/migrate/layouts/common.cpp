@@ -18,6 +18,22 @@ Migration make_migration(MigrationType type, std::optional<Version> version,
     return m;
 }
 
+void add_up_down(LayoutRead& out, const Version& version, const std::string& title,
+                 const std::string& script, Section up, Section down) {
+    Migration m = make_migration(MigrationType::kVersioned, version, title, script,
+                                 std::move(up.sql), up.raw);
+    m.no_transaction = up.no_transaction;
+    m.no_placeholders = true;
+    out.migrations.push_back(std::move(m));
+    if (!down.raw.empty()) {
+        Migration u = make_migration(MigrationType::kUndo, version, title, script,
+                                     std::move(down.sql), down.raw);
+        u.no_transaction = down.no_transaction;
+        u.no_placeholders = true;
+        out.migrations.push_back(std::move(u));
+    }
+}
+
 std::string title_of(std::string_view rest, std::string_view digits) {
     std::string out;
     for (const char c : rest) {

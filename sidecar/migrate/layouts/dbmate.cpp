@@ -146,18 +146,9 @@ class DbmateReader final : public LayoutReader {
             out.problems.emplace_back("the -- migrate:up section holds no SQL; write it");
             return out;
         }
-        Migration u =
-            make_migration(MigrationType::kVersioned, version, title, name, up_text, up_text);
-        u.no_transaction = up_no_tx;
-        u.no_placeholders = true;
-        out.migrations.push_back(std::move(u));
-        if (std::string down_text = section_text(text, down); !down_text.empty()) {
-            Migration d =
-                make_migration(MigrationType::kUndo, version, title, name, down_text, down_text);
-            d.no_transaction = down_no_tx;
-            d.no_placeholders = true;
-            out.migrations.push_back(std::move(d));
-        }
+        std::string down_text = section_text(text, down);
+        add_up_down(out, *version, title, name, {up_text, up_text, up_no_tx},
+                    {down_text, down_text, down_no_tx});
         return out;
     }
 

@@ -258,18 +258,10 @@ class GooseReader final : public LayoutReader {
             out.problems.emplace_back("the -- +goose Up section holds no SQL; write it");
             return out;
         }
-        Migration up = make_migration(MigrationType::kVersioned, version, title, name,
-                                      section_text(s.substituted, s.up), up_raw);
-        up.no_transaction = s.no_transaction;
-        up.no_placeholders = true;
-        out.migrations.push_back(std::move(up));
-        if (const std::string down_raw = section_text(text, s.down); !down_raw.empty()) {
-            Migration down = make_migration(MigrationType::kUndo, version, title, name,
-                                            section_text(s.substituted, s.down), down_raw);
-            down.no_transaction = s.no_transaction;
-            down.no_placeholders = true;
-            out.migrations.push_back(std::move(down));
-        }
+        add_up_down(
+            out, *version, title, name,
+            {section_text(s.substituted, s.up), up_raw, s.no_transaction},
+            {section_text(s.substituted, s.down), section_text(text, s.down), s.no_transaction});
         return out;
     }
 

@@ -22,6 +22,19 @@ namespace sg::migrate::layouts {
                                        std::string description, const std::string& script,
                                        std::string sql, std::string_view raw);
 
+// One section of a file that holds an up and a down section: its text as sent (`sql`) and as
+// written (`raw`, what the checksum is of).
+struct Section {
+    std::string sql;
+    std::string raw;
+    bool no_transaction = false;
+};
+
+// Adds the up section as the versioned migration and, when it holds SQL, the down section as its
+// undo; both without ${...} placeholders, which these tools do not have.
+void add_up_down(LayoutRead& out, const Version& version, const std::string& title,
+                 const std::string& script, Section up, Section down);
+
 // "20240101_add_users" -> "add users"; the number itself when there is no title.
 [[nodiscard]] std::string title_of(std::string_view rest, std::string_view digits);
 
