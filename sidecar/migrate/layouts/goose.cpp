@@ -134,7 +134,8 @@ Sections split_sections(const std::string& text, const EnvLookup& env,
     s.up.assign(lines.size(), false);
     s.down.assign(lines.size(), false);
     enum class In { kHeader, kUp, kDown } in = In::kHeader;
-    std::optional<std::size_t> block;  // line of the open StatementBegin
+    constexpr std::size_t kNone = std::string_view::npos;
+    std::size_t block = kNone;  // line of the open StatementBegin
     bool envsub = false;
     for (std::size_t i = 0; i < lines.size(); ++i) {
         std::string words;
@@ -143,10 +144,10 @@ Sections split_sections(const std::string& text, const EnvLookup& env,
         switch (a) {
             case Annotation::kUp:
             case Annotation::kDown:
-                if (block) {
+                if (block != kNone) {
                     problems.push_back(at_line(i) + "-- +goose " + words +
                                        " inside the StatementBegin block opened on line " +
-                                       std::to_string(*block + 1) +
+                                       std::to_string(block + 1) +
                                        "; close it with -- +goose "
                                        "StatementEnd first");
                 }
@@ -166,19 +167,19 @@ Sections split_sections(const std::string& text, const EnvLookup& env,
                 s.saw_up = s.saw_up || a == Annotation::kUp;
                 break;
             case Annotation::kBegin:
-                if (block) {
+                if (block != kNone) {
                     problems.push_back(at_line(i) +
                                        "StatementBegin inside the block opened on line " +
-                                       std::to_string(*block + 1) + "; add -- +goose StatementEnd");
+                                       std::to_string(block + 1) + "; add -- +goose StatementEnd");
                 }
                 block = i;
                 break;
             case Annotation::kEnd:
-                if (!block) {
+                if (block == kNone) {
                     problems.push_back(at_line(i) +
                                        "StatementEnd without a StatementBegin before it");
                 }
-                block.reset();
+                block = kNone;
                 break;
             case Annotation::kNoTransaction:
                 s.no_transaction = true;
@@ -207,8 +208,8 @@ Sections split_sections(const std::string& text, const EnvLookup& env,
         s.down[i] = in == In::kDown;
         s.substituted.append(line).push_back('\n');
     }
-    if (block) {
-        problems.push_back(at_line(*block) +
+    if (block != kNone) {
+        problems.push_back(at_line(block) +
                            "StatementBegin has no StatementEnd; add -- +goose StatementEnd after "
                            "the statement");
     }
