@@ -216,17 +216,17 @@ std::vector<ForeignRow> Engine::read_foreign_rows(Tool tool, const std::string& 
             sql =
                 "SELECT installed_rank, version, description, type, script, checksum, "
                 "to_char(installed_on, " +
-                std::string(kWhen) + "), success FROM " + table;
+                std::string(kWhen) + "), success, false FROM " + table;
             break;
         case Tool::kGoose:
             sql = "SELECT id, version_id::text, '', '', '', NULL, to_char(tstamp, " +
-                  std::string(kWhen) + "), is_applied FROM " + table;
+                  std::string(kWhen) + "), is_applied, false FROM " + table;
             break;
         case Tool::kGolangMigrate:
-            sql = "SELECT 0, version::text, '', '', '', NULL, '', NOT dirty FROM " + table;
+            sql = "SELECT 0, version::text, '', '', '', NULL, '', true, dirty FROM " + table;
             break;
         case Tool::kDbmate:
-            sql = "SELECT 0, version::text, '', '', '', NULL, '', true FROM " + table;
+            sql = "SELECT 0, version::text, '', '', '', NULL, '', true, false FROM " + table;
             break;
     }
     std::vector<ForeignRow> out;
@@ -242,10 +242,7 @@ std::vector<ForeignRow> Engine::read_foreign_rows(Tool tool, const std::string& 
         }
         f.installed_on = r[6].value_or("");
         f.success = r[7] == "t";
-        if (tool == Tool::kGolangMigrate) {
-            f.dirty = !f.success;
-            f.success = true;
-        }
+        f.dirty = r[8] == "t";
         out.push_back(std::move(f));
     }
     return out;

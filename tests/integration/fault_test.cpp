@@ -1302,8 +1302,7 @@ std::vector<BadInput> catalogue() {
         "goose file with an unclosed StatementBegin",
         [](Case& c) {
             c.env["SCHEMAGATE_FORMAT"] = "goose";
-            c.dir.write("V1__ok.sql", "");
-            std::filesystem::remove(c.dir.path() / "V1__ok.sql");
+            fs::remove(c.dir.path() / "V1__ok.sql");
             c.dir.write("00001_fn.sql",
                         "-- +goose Up\n-- +goose StatementBegin\nCREATE TABLE fn (id int);\n");
         },
