@@ -38,6 +38,11 @@ class LayoutReader {
     [[nodiscard]] virtual Format format() const = 0;
     // Whether the file is of this layout, from its name and text: what `auto` asks.
     [[nodiscard]] virtual bool recognises(std::string_view name, std::string_view text) const = 0;
+    // What is wrong with a file's name alone, before it is read; nullopt when nothing is (or
+    // the layout needs the text to tell, as read() then does).
+    [[nodiscard]] virtual std::optional<std::string> name_problem(std::string_view /*name*/) const {
+        return std::nullopt;
+    }
     // `text` is the normalised file (scan's read_script): LF line ends, valid UTF-8, no BOM.
     [[nodiscard]] virtual LayoutRead read(const std::string& name, const std::string& text,
                                           const EnvLookup& env) const = 0;

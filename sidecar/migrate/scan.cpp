@@ -292,14 +292,11 @@ MigrationSet scan(const fs::path& directory, Format format, const EnvLookup& env
             }
             continue;  // README.md, hidden files, Kubernetes' ..data links
         }
-        if (format == Format::kSchemagate || format == Format::kFlyway ||
-            (format == Format::kAuto && !std::holds_alternative<FileName>(parse_file_name(name)) &&
-             !numbered_name(name))) {
-            // Checked before reading, as always for schemagate's own layout.
-            if (const auto parsed = parse_file_name(name);
-                std::holds_alternative<std::string>(parsed) &&
-                !(format == Format::kFlyway && name.front() == 'B')) {
-                set.problems.push_back({name, std::get<std::string>(parsed)});
+        // A name the layout can judge alone is checked before the file is read (under auto,
+        // names that start with a number may still be another tool's, told by their text).
+        if (format != Format::kAuto || !numbered_name(name)) {
+            if (auto why = reader_for(format).name_problem(name)) {
+                set.problems.push_back({name, std::move(*why)});
                 continue;
             }
         }

@@ -16,23 +16,29 @@ class VersionedPrefixReader final : public LayoutReader {
         return std::holds_alternative<FileName>(parse_file_name(name));
     }
 
-    [[nodiscard]] LayoutRead read(const std::string& name, const std::string& text,
-                                  const EnvLookup& /*env*/) const override {
-        LayoutRead out;
+    [[nodiscard]] std::optional<std::string> name_problem(std::string_view name) const override {
         if (format_ == Format::kFlyway && name.size() > 1 && name.front() == 'B' &&
-            name.find("__") != std::string::npos) {
-            out.problems.emplace_back(
-                "is a Flyway baseline migration (B file), which schemagate does not run; a "
-                "database Flyway migrated is taken over without it, and a new database gets the "
-                "V files (delete the B file, or rename it V<version>__... in place of the V files "
-                "it replaces)");
-            return out;
+            name.find("__") != std::string_view::npos) {
+            return "is a Flyway baseline migration (B file), which schemagate does not run; a "
+                   "database Flyway migrated is taken over without it, and a new database gets "
+                   "the V files (delete the B file, or rename it V<version>__... in place of the "
+                   "V files it replaces)";
         }
         const auto parsed = parse_file_name(name);
         if (const auto* why = std::get_if<std::string>(&parsed)) {
-            out.problems.push_back(*why);
+            return *why;
+        }
+        return std::nullopt;
+    }
+
+    [[nodiscard]] LayoutRead read(const std::string& name, const std::string& text,
+                                  const EnvLookup& /*env*/) const override {
+        LayoutRead out;
+        if (auto why = name_problem(name)) {
+            out.problems.push_back(std::move(*why));
             return out;
         }
+        const auto parsed = parse_file_name(name);
         const auto& file = std::get<FileName>(parsed);
         MigrationType type = MigrationType::kVersioned;
         if (file.kind == FileKind::kUndo) {
