@@ -13,6 +13,14 @@ namespace sg::migrate {
 
 namespace detail {
 
+Outcome refusal(Result result, std::string message, std::chrono::steady_clock::time_point start) {
+    Outcome o;
+    o.result = result;
+    o.message = std::move(message);
+    o.elapsed = since(start);
+    return o;
+}
+
 std::size_t count_lines(const std::string& text) {
     return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
 }
@@ -109,160 +117,184 @@ Engine::Applied Engine::apply_statements(const Migration& m, const Prepared& p, 
     return applied;
 }
 
+Engine::ResumePoint Engine::open_no_transaction_file(const Migration& m, const Prepared& p,
+                                                     int resume_at) {
+    ResumePoint at;
+    if (m.type == MigrationType::kVersioned) {
+        at.rank = conn_
+                      .value("SELECT max(rank) FROM " + table_ +
+                             " WHERE type = 'versioned' AND version = " + version_literal(m) +
+                             " AND NOT success")
+                      .value_or("");
+    }
+    // An earlier attempt stopped in this file (failed, killed, or lost its server): its first
+    // unfinished statement may have left work behind that is checked before running it again.
+    at.earlier_attempt = !at.rank.empty();
+    if (at.earlier_attempt) {
+        at.interrupted =
+            conn_.value("SELECT error IS NULL FROM " + table_ + " WHERE rank = " + at.rank) == "t";
+    }
+    if (resume_at <= 0 || at.rank.empty()) {
+        // Progress is recorded before the first statement, so an interruption is reported and
+        // the next run resumes instead of silently re-running what already happened.
+        at.rank = conn_
+                      .value(own_settings_local_sql() +
+                             insert_history_sql(m, to_string(m.type), false, "0", "", 0) +
+                             " RETURNING rank")
+                      .value_or("");
+        return at;
+    }
+    spdlog::warn("resuming a no-transaction file where it stopped file={} at_statement={} of={}",
+                 m.script, resume_at + 1, p.statements.size());
+    at.statement = std::min(resume_at, static_cast<int>(p.statements.size()));
+    // From now on a missing error means this attempt was interrupted, not the earlier one.
+    conn_.exec(own_settings_local_sql() + "UPDATE " + table_ +
+               " SET error = NULL WHERE rank = " + at.rank);
+    return at;
+}
+
+bool Engine::concurrent_index_done(const Migration& m, const ResumePoint& at,
+                                   const std::string& index_name) {
+    // CREATE INDEX CONCURRENTLY commits an INVALID index first and builds it after; an
+    // interruption leaves that shell, and a build that finished after its client died leaves a
+    // valid index with the progress unrecorded.
+    const auto found = conn_.query(
+        "SELECT format('%I.%I', n.nspname, c.relname), i.indisvalid FROM pg_class c JOIN "
+        "pg_index i ON i.indexrelid = c.oid JOIN pg_namespace n ON n.oid = "
+        "c.relnamespace WHERE c.relname = " +
+        conn_.literal(index_name) +
+        " AND n.nspname = ANY (current_schemas(false)) ORDER BY array_position("
+        "current_schemas(false), n.nspname) LIMIT 1");
+    if (!found.empty() && found.front()[1] == "f") {
+        const std::string qualified = found.front()[0].value_or(index_name);
+        spdlog::warn(
+            "dropping the INVALID index an interrupted CREATE INDEX CONCURRENTLY left, then "
+            "building it again file={} statement={} index={}",
+            m.script, at.statement + 1, qualified);
+        conn_.exec("DROP INDEX CONCURRENTLY IF EXISTS " + qualified);
+        return false;
+    }
+    if (!found.empty() && at.interrupted) {
+        spdlog::warn(
+            "the interrupted CREATE INDEX CONCURRENTLY had finished; not building it again "
+            "file={} statement={} index={}",
+            m.script, at.statement + 1, found.front()[0].value_or(index_name));
+        return true;
+    }
+    return false;
+}
+
+void Engine::run_with_progress(std::string_view statement, const std::string& progress_sql) {
+    bool recorded = false;
+    try {
+        if (options_.statement_lock_timeout) {
+            conn_.exec("SET lock_timeout = '" +
+                       std::to_string(options_.statement_lock_timeout->count()) + "ms'");
+        }
+        // A statement PostgreSQL allows in a transaction commits together with its progress,
+        // so an interruption never leaves it done but unrecorded (and run twice on resume).
+        if (!no_transaction_command(statement)) {
+            try {
+                conn_.exec(std::string(statement) + "\n;\n" + progress_sql);
+                recorded = true;
+            } catch (const db::SqlError& e) {
+                if (e.sqlstate != "25001") {  // active_sql_transaction: run it on its own
+                    throw;
+                }
+            }
+        }
+        if (!recorded) {
+            conn_.exec(std::string(statement));
+        }
+    } catch (const db::SqlError&) {
+        if (options_.statement_lock_timeout) {
+            conn_.exec("RESET lock_timeout");
+        }
+        throw;
+    }
+    if (options_.statement_lock_timeout) {
+        conn_.exec("RESET lock_timeout");
+    }
+    if (!recorded) {
+        conn_.exec(progress_sql);
+    }
+}
+
+Engine::Applied Engine::statement_failed(const Migration& m, const Prepared& p,
+                                         const ResumePoint& at, const db::SqlError& e) {
+    const int i = at.statement;
+    const auto index = static_cast<std::size_t>(i);
+    const std::string why =
+        "statement " + std::to_string(i + 1) + " of " + std::to_string(p.statements.size()) + " (" +
+        describe_error(e, 0, 0).insert(0, "line " + std::to_string(p.lines[index]) + ": ") + ")";
+    conn_.exec(own_settings_local_sql() + "UPDATE " + table_ +
+               " SET error = " + conn_.literal(why) + ", statements_done = " + std::to_string(i) +
+               " WHERE rank = " + at.rank);
+    std::string left_over;
+    if (const auto index_name = concurrent_index_name(p.statements[index])) {
+        left_over = invalid_index_named(*index_name);
+        if (!left_over.empty()) {
+            left_over.insert(0, "; it left the INVALID index ")
+                .append(", which the next run drops before building it again");
+        }
+    }
+    std::string message = m.script;
+    message.append(": ").append(why).append(hint_for(e)).append(left_over);
+    message.append("; it runs outside a transaction, so ");
+    if (i == 0) {
+        message.append("nothing was applied");
+    } else if (i == 1) {
+        message.append("statement 1 stays applied");
+    } else {
+        message.append("statements 1-").append(std::to_string(i)).append(" stay applied");
+    }
+    message.append("; fix the file and run again: it resumes at statement ")
+        .append(std::to_string(i + 1));
+    return {false, message, e.sqlstate == "55P03", i,
+            FailurePoint{m.script, p.lines[index], e.sqlstate}};
+}
+
 // The statements of a no-transaction file share its session settings until it ends; the history
 // writes between them run with schemagate's (own_settings_local_sql).
 Engine::Applied Engine::apply_statements_of_file(const Migration& m, const Prepared& p,
                                                  int resume_at) {
-    const std::string type = to_string(m.type);
     const auto start = Clock::now();
-    std::string rank;
-    if (m.type == MigrationType::kVersioned) {
-        rank = conn_
-                   .value("SELECT max(rank) FROM " + table_ +
-                          " WHERE type = 'versioned' AND version = " + version_literal(m) +
-                          " AND NOT success")
-                   .value_or("");
-    }
-    // An earlier attempt stopped in this file (failed, killed, or lost its server): its first
-    // unfinished statement may have left work behind that is checked before running it again.
-    const bool earlier_attempt = !rank.empty();
-    bool interrupted = false;  // that attempt recorded no error: it never learnt how it ended
-    if (earlier_attempt) {
-        interrupted =
-            conn_.value("SELECT error IS NULL FROM " + table_ + " WHERE rank = " + rank) == "t";
-    }
-    if (resume_at <= 0 || rank.empty()) {
-        resume_at = 0;
-        // Progress is recorded before the first statement, so an interruption is reported and
-        // the next run resumes instead of silently re-running what already happened.
-        rank = conn_
-                   .value(own_settings_local_sql() +
-                          insert_history_sql(m, type, false, "0", "", 0) + " RETURNING rank")
-                   .value_or("");
-    } else {
-        spdlog::warn(
-            "resuming a no-transaction file where it stopped file={} at_statement={} of={}",
-            m.script, resume_at + 1, p.statements.size());
-        if (resume_at > static_cast<int>(p.statements.size())) {
-            resume_at = static_cast<int>(p.statements.size());
-        }
-        // From now on a missing error means this attempt was interrupted, not the earlier one.
-        conn_.exec(own_settings_local_sql() + "UPDATE " + table_ +
-                   " SET error = NULL WHERE rank = " + rank);
-    }
-    const auto total = static_cast<int>(p.statements.size());
+    ResumePoint at = open_no_transaction_file(m, p, resume_at);
+    const int first = at.statement;
     const auto progress_sql = [&](int done) {
         return own_settings_local_sql() + "UPDATE " + table_ +
-               " SET statements_done = " + std::to_string(done) + " WHERE rank = " + rank;
+               " SET statements_done = " + std::to_string(done) + " WHERE rank = " + at.rank;
     };
-    for (int i = resume_at; i < total; ++i) {
-        const auto index = static_cast<std::size_t>(i);
-        const std::string_view statement = p.statements[index];
-        const auto index_name = concurrent_index_name(statement);
-        if (earlier_attempt && i == resume_at && index_name) {
-            // CREATE INDEX CONCURRENTLY commits an INVALID index first and builds it after; an
-            // interruption leaves that shell, and a build that finished after its client died
-            // leaves a valid index with the progress unrecorded.
-            const auto found = conn_.query(
-                "SELECT format('%I.%I', n.nspname, c.relname), i.indisvalid FROM pg_class c JOIN "
-                "pg_index i ON i.indexrelid = c.oid JOIN pg_namespace n ON n.oid = "
-                "c.relnamespace WHERE c.relname = " +
-                conn_.literal(*index_name) +
-                " AND n.nspname = ANY (current_schemas(false)) ORDER BY array_position("
-                "current_schemas(false), n.nspname) LIMIT 1");
-            if (!found.empty() && found.front()[1] == "f") {
-                const std::string qualified = found.front()[0].value_or(*index_name);
-                spdlog::warn(
-                    "dropping the INVALID index an interrupted CREATE INDEX CONCURRENTLY left, "
-                    "then building it again file={} statement={} index={}",
-                    m.script, i + 1, qualified);
-                conn_.exec("DROP INDEX CONCURRENTLY IF EXISTS " + qualified);
-            } else if (!found.empty() && interrupted) {
-                spdlog::warn(
-                    "the interrupted CREATE INDEX CONCURRENTLY had finished; not building it "
-                    "again file={} statement={} index={}",
-                    m.script, i + 1, found.front()[0].value_or(*index_name));
-                conn_.exec(progress_sql(i + 1));
+    for (; at.statement < static_cast<int>(p.statements.size()); ++at.statement) {
+        const std::string_view statement = p.statements[static_cast<std::size_t>(at.statement)];
+        if (at.earlier_attempt && at.statement == first) {
+            if (const auto index_name = concurrent_index_name(statement);
+                index_name && concurrent_index_done(m, at, *index_name)) {
+                conn_.exec(progress_sql(at.statement + 1));
                 continue;
             }
         }
-        bool recorded = false;
         try {
-            if (options_.statement_lock_timeout) {
-                conn_.exec("SET lock_timeout = '" +
-                           std::to_string(options_.statement_lock_timeout->count()) + "ms'");
-            }
-            // A statement PostgreSQL allows in a transaction commits together with its progress,
-            // so an interruption never leaves it done but unrecorded (and run twice on resume).
-            if (!no_transaction_command(statement)) {
-                try {
-                    conn_.exec(std::string(statement) + "\n;\n" + progress_sql(i + 1));
-                    recorded = true;
-                } catch (const db::SqlError& e) {
-                    if (e.sqlstate != "25001") {  // active_sql_transaction: run it on its own
-                        throw;
-                    }
-                }
-            }
-            if (!recorded) {
-                conn_.exec(std::string(statement));
-            }
+            run_with_progress(statement, progress_sql(at.statement + 1));
         } catch (const db::SqlError& e) {
-            if (options_.statement_lock_timeout) {
-                conn_.exec("RESET lock_timeout");
-            }
             if (e.is_cancel() && stop_.requested()) {
                 return {false, "stopped"};
             }
-            const std::string why =
-                "statement " + std::to_string(i + 1) + " of " + std::to_string(total) + " (" +
-                describe_error(e, 0, 0).insert(0, "line " + std::to_string(p.lines[index]) + ": ") +
-                ")";
-            conn_.exec(own_settings_local_sql() + "UPDATE " + table_ +
-                       " SET error = " + conn_.literal(why) +
-                       ", statements_done = " + std::to_string(i) + " WHERE rank = " + rank);
-            std::string left_over;
-            if (index_name) {
-                left_over = invalid_index_named(*index_name);
-                if (!left_over.empty()) {
-                    left_over.insert(0, "; it left the INVALID index ")
-                        .append(", which the next run drops before building it again");
-                }
-            }
-            std::string message = m.script;
-            message.append(": ").append(why).append(hint_for(e)).append(left_over);
-            message.append("; it runs outside a transaction, so ");
-            if (i == 0) {
-                message.append("nothing was applied");
-            } else if (i == 1) {
-                message.append("statement 1 stays applied");
-            } else {
-                message.append("statements 1-").append(std::to_string(i)).append(" stay applied");
-            }
-            message.append("; fix the file and run again: it resumes at statement ")
-                .append(std::to_string(i + 1));
-            return {false, message, e.sqlstate == "55P03", i,
-                    FailurePoint{m.script, p.lines[index], e.sqlstate}};
-        }
-        if (options_.statement_lock_timeout) {
-            conn_.exec("RESET lock_timeout");
-        }
-        if (!recorded) {
-            conn_.exec(progress_sql(i + 1));
+            return statement_failed(m, p, at, e);
         }
     }
     if (const std::string invalid = invalid_indexes(); !invalid.empty()) {
         const std::string why = "left INVALID index(es) " + invalid +
                                 " (an interrupted or failed CREATE INDEX CONCURRENTLY)";
         conn_.exec(own_settings_local_sql() + "UPDATE " + table_ +
-                   " SET error = " + conn_.literal(why) + " WHERE rank = " + rank);
+                   " SET error = " + conn_.literal(why) + " WHERE rank = " + at.rank);
         return {false,
                 m.script + " " + why + "; DROP INDEX CONCURRENTLY each of them and run again"};
     }
     conn_.exec(own_settings_local_sql() + "UPDATE " + table_ +
                " SET success = true, error = NULL, checksum = " + conn_.literal(m.checksum) +
                ", execution_ms = execution_ms + " + std::to_string(since(start).count()) +
-               " WHERE rank = " + rank);
+               " WHERE rank = " + at.rank);
     return {true, ""};
 }
 

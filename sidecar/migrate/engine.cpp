@@ -17,6 +17,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using detail::count_lines;
 using detail::describe_error;
+using detail::refusal;
 using detail::since;
 using std::chrono::milliseconds;
 
@@ -25,14 +26,18 @@ constexpr const char* kPooledMessage =
     "libpq was given, as with PgBouncer): a session advisory lock cannot be held there; point "
     "DATABASE_URL at PostgreSQL itself (a direct host and port), not at the pooler";
 
-// Why a verify file's answer is not the boolean true (libpq gives booleans as "t" and "f").
-std::string verify_failure(const std::optional<std::string>& value) {
-    if (value == "f") {
-        return " returned false; the database is not in the state it checks";
+// The first changed file of a plan with drift, and how to resolve it.
+std::string drift_problem(const Plan& plan) {
+    const auto& d = plan.drift.front();
+    std::string message = d.migration->script + " changed after it was applied (checksum " +
+                          d.recorded_checksum.substr(0, 12) + "... recorded, " +
+                          d.migration->checksum.substr(0, 12) +
+                          "... now); restore the file and put the change in a new migration, or "
+                          "run `schemagate repair` to accept it";
+    if (plan.drift.size() > 1) {
+        message += " (" + std::to_string(plan.drift.size() - 1) + " more changed file(s))";
     }
-    return " returned " + (value ? "'" + *value + "'" : std::string("NULL")) +
-           ", not a boolean; a verify file's last query must return one boolean: true when the "
-           "state it checks holds";
+    return message;
 }
 
 }  // namespace
@@ -215,12 +220,8 @@ std::unique_ptr<Engine::Locks> Engine::open_locks() {
 
 std::optional<Outcome> Engine::take_locks(MigrationLock& lock, MigrationLock& work,
                                           Clock::time_point start) {
-    Outcome outcome;
     const auto fail = [&](Result result, std::string message) {
-        outcome.result = result;
-        outcome.message = std::move(message);
-        outcome.elapsed = since(start);
-        return outcome;
+        return refusal(result, std::move(message), start);
     };
     const auto timed_out = [&](MigrationLock& which, const std::string& what) {
         const std::string who = which.holder();
@@ -279,7 +280,6 @@ Outcome Engine::migrate() {
 
 Outcome Engine::migrate_unguarded() {
     const auto start = Clock::now();
-    Outcome outcome;
     // A stop request cancels whatever statement runs on this connection.
     const auto cancel_guard = stop_.on_request([this] { conn_.cancel(); });
     if (events_.stage) {
@@ -290,78 +290,25 @@ Outcome Engine::migrate_unguarded() {
         return *refused;
     }
     Plan plan = make_plan(files_, history_rows);
-    if (events_.planned) {
-        events_.planned(plan);
-    }
+    announce(plan);
     for (const auto& missing : plan.missing) {
         spdlog::warn("an applied migration has no file any more file={}", missing);
     }
-    const auto drift_outcome = [&](const Plan& p) {
-        Outcome o;
-        o.result = Result::kInvalid;
-        const auto& d = p.drift.front();
-        o.message = d.migration->script + " changed after it was applied (checksum " +
-                    d.recorded_checksum.substr(0, 12) + "... recorded, " +
-                    d.migration->checksum.substr(0, 12) +
-                    "... now); restore the file and put the change in a new migration, or run "
-                    "`schemagate repair` to accept it";
-        if (p.drift.size() > 1) {
-            o.message += " (" + std::to_string(p.drift.size() - 1) + " more changed file(s))";
-        }
-        o.elapsed = since(start);
-        return o;
-    };
-    if (!plan.drift.empty()) {
-        return drift_outcome(plan);
-    }
-    if (auto refused = narrow(plan, start)) {
+    if (auto refused = refuse_plan(plan, start)) {
         return *refused;
     }
     if (plan.has_work() && events_.before_apply) {
         if (auto refused = events_.before_apply(plan, placeholders_)) {
-            Outcome o;
-            o.result = Result::kInvalid;
-            o.message = std::move(*refused);
-            o.elapsed = since(start);
-            return o;
+            return refusal(Result::kInvalid, std::move(*refused), start);
         }
     }
+    Outcome outcome;
     // Another tool's history is taken over even when it applied every file.
     if (plan.has_work() || takeover_pending()) {
         // Lock only when there is work: restarts with nothing to do never wait for a peer.
-        const auto locks = open_locks();
-        const auto lock_cancel = stop_.on_request([&locks] { locks->connection->cancel(); });
-        if (auto failed = take_locks(locks->lock, locks->work, start)) {
-            return *failed;
-        }
-        if (auto failed = ensure_history()) {
-            failed->elapsed = since(start);
-            return *failed;
-        }
-        // Another runner may have applied everything while we waited.
-        history_rows = history();
-        plan = make_plan(files_, history_rows);
-        if (events_.planned) {
-            events_.planned(plan);
-        }
-        if (!plan.drift.empty()) {
-            return drift_outcome(plan);
-        }
-        if (auto refused = narrow(plan, start)) {
-            return *refused;
-        }
-        const int total = static_cast<int>(files_.versioned.size() + files_.repeatable.size() +
-                                           files_.seed.size());
-        outcome.skipped = total - static_cast<int>(plan.versioned.size() + plan.repeatable.size() +
-                                                   plan.seed.size());
-        outcome = apply_plan(plan, outcome);
-        locks->release();
+        outcome = apply_under_locks(start);
         if (outcome.result != Result::kOk) {
-            outcome.elapsed = since(start);
             return outcome;
-        }
-        if (events_.planned) {
-            events_.planned(make_plan(files_, history()));
         }
     } else {
         outcome.skipped = static_cast<int>(files_.versioned.size() + files_.repeatable.size() +
@@ -382,119 +329,60 @@ Outcome Engine::migrate_unguarded() {
     return verified;
 }
 
+Outcome Engine::apply_under_locks(Clock::time_point start) {
+    const auto locks = open_locks();
+    const auto lock_cancel = stop_.on_request([&locks] { locks->connection->cancel(); });
+    if (auto failed = take_locks(locks->lock, locks->work, start)) {
+        return *failed;
+    }
+    if (auto failed = ensure_history()) {
+        failed->elapsed = since(start);
+        return *failed;
+    }
+    // Another runner may have applied everything while we waited.
+    Plan plan = make_plan(files_, history());
+    announce(plan);
+    if (auto refused = refuse_plan(plan, start)) {
+        return *refused;
+    }
+    Outcome outcome;
+    const int total =
+        static_cast<int>(files_.versioned.size() + files_.repeatable.size() + files_.seed.size());
+    outcome.skipped =
+        total - static_cast<int>(plan.versioned.size() + plan.repeatable.size() + plan.seed.size());
+    outcome = apply_plan(plan, outcome);
+    locks->release();
+    if (outcome.result != Result::kOk) {
+        outcome.elapsed = since(start);
+        return outcome;
+    }
+    if (events_.planned) {
+        events_.planned(make_plan(files_, history()));
+    }
+    return outcome;
+}
+
+void Engine::announce(const Plan& plan) const {
+    if (events_.planned) {
+        events_.planned(plan);
+    }
+}
+
+std::optional<Outcome> Engine::refuse_plan(Plan& plan, Clock::time_point start) {
+    if (!plan.drift.empty()) {
+        return refusal(Result::kInvalid, drift_problem(plan), start);
+    }
+    return narrow(plan, start);
+}
+
 std::optional<Outcome> Engine::narrow(Plan& plan, Clock::time_point start) {
     if (!options_.out_of_order_allowed) {
         if (std::string problem = out_of_order_problem(plan); !problem.empty()) {
-            Outcome o;
-            o.result = Result::kInvalid;
-            o.message = std::move(problem);
-            o.elapsed = since(start);
-            return o;
+            return refusal(Result::kInvalid, std::move(problem), start);
         }
     }
     held_back_ = options_.target ? limit_to_target(plan, *options_.target) : 0;
     return std::nullopt;
-}
-
-Outcome Engine::verify() {
-    Outcome outcome;
-    if (files_.verify.empty()) {
-        return outcome;
-    }
-    if (events_.stage) {
-        events_.stage(Stage::kVerifying);
-    }
-    for (const auto& m : files_.verify) {
-        auto prepared = prepare(m, placeholders_);
-        if (auto* problem = std::get_if<std::string>(&prepared)) {
-            outcome.result = Result::kInvalid;
-            outcome.message = *problem;
-            return outcome;
-        }
-        const auto& p = std::get<Prepared>(prepared);
-        try {
-            // Read-only, so a check can never change what it checks.
-            const auto rows = conn_.query("SET LOCAL transaction_read_only = on;\n" + p.text);
-            conn_.exec(reset_session_sql());
-            if (!rows.empty() && !rows.front().empty() && rows.front().front() != "t") {
-                outcome.result = Result::kFailed;
-                outcome.message = m.script + verify_failure(rows.front().front());
-                outcome.at.file = m.script;
-                return outcome;
-            }
-            spdlog::debug("verified file={}", m.script);
-        } catch (const db::SqlError& e) {
-            if (e.is_cancel() && stop_.requested()) {
-                outcome.result = Result::kStopped;
-                outcome.message = "stopped during " + m.script;
-                return outcome;
-            }
-            outcome.result = Result::kFailed;
-            outcome.message = m.script + " failed: " + describe_error(e, 1, count_lines(p.text));
-            outcome.at = {m.script, std::nullopt, e.sqlstate};
-            if (e.line && *e.line > 1 && *e.line - 1 <= count_lines(p.text)) {
-                outcome.at.line = *e.line - 1;
-            }
-            return outcome;
-        }
-    }
-    spdlog::info("verified checks={}", files_.verify.size());
-    return outcome;
-}
-
-Outcome Engine::undo(const std::optional<Version>& to) {
-    const auto start = Clock::now();
-    const auto cancel_guard = stop_.on_request([this] { conn_.cancel(); });
-    Outcome outcome;
-    const auto locks = open_locks();
-    if (auto failed = take_locks(locks->lock, locks->work, start)) {
-        return *failed;
-    }
-    if (auto refused = refuse_takeover(start)) {
-        return *refused;
-    }
-    if (takeover_pending()) {
-        if (auto failed = ensure_history()) {  // take the other tool's history over first
-            return *failed;
-        }
-    }
-    const UndoPlan plan = make_undo_plan(files_, history(), to);
-    if (!plan.nothing.empty()) {
-        outcome.message = plan.nothing;
-        outcome.elapsed = since(start);
-        return outcome;
-    }
-    if (!plan.problems.empty()) {
-        outcome.result = Result::kInvalid;
-        outcome.message = plan.problems.front();
-        return outcome;
-    }
-    for (const Migration* u : plan.steps) {
-        auto prepared = prepare(*u, placeholders_);
-        if (auto* problem = std::get_if<std::string>(&prepared)) {
-            outcome.result = Result::kInvalid;
-            outcome.message = *problem;
-            return outcome;
-        }
-        const auto& p = std::get<Prepared>(prepared);
-        const auto step_start = Clock::now();
-        const Applied applied =
-            p.no_transaction ? apply_statements(*u, p, 0) : apply_transactional(*u, p, true);
-        if (!applied.ok) {
-            outcome.result = applied.message == "stopped" ? Result::kStopped : Result::kFailed;
-            outcome.message = applied.message == "stopped"
-                                  ? u->script + " was cancelled and rolled back"
-                                  : applied.message;
-            outcome.at = applied.at;
-            return outcome;
-        }
-        ++outcome.applied;
-        spdlog::info("undid migration version={} description=\"{}\" ms={}", u->version->text(),
-                     u->description, since(step_start).count());
-    }
-    locks->release();
-    outcome.elapsed = since(start);
-    return outcome;
 }
 
 }  // namespace sg::migrate

@@ -116,7 +116,12 @@ class Engine {
     // Out-of-order versions refused (unless allowed) and --target applied to `plan`: an
     // outcome when the run must stop before anything is applied.
     std::optional<Outcome> narrow(Plan& plan, std::chrono::steady_clock::time_point start);
-    int held_back_ = 0;  // versions above --target left pending by this run
+    // Drift refused, then narrow(): an outcome when the run must stop before applying.
+    std::optional<Outcome> refuse_plan(Plan& plan, std::chrono::steady_clock::time_point start);
+    // Under both locks: the history made (or taken over), the plan made again, then applied.
+    Outcome apply_under_locks(std::chrono::steady_clock::time_point start);
+    void announce(const Plan& plan) const;  // events_.planned, when set
+    int held_back_ = 0;                     // versions above --target left pending by this run
     struct Applied {
         bool ok = false;
         std::string message;
@@ -132,6 +137,25 @@ class Engine {
     std::string describe_blockers();
     Applied apply_statements(const Migration& m, const Prepared& p, int resume_at);
     Applied apply_statements_of_file(const Migration& m, const Prepared& p, int resume_at);
+    // Where a no-transaction file's run starts: its history row and statement, and what an
+    // earlier attempt at it left.
+    struct ResumePoint {
+        std::string rank;              // the file's history row
+        int statement = 0;             // the statement running now (0-based)
+        bool earlier_attempt = false;  // an unfinished row of this version was there
+        bool interrupted = false;      // that attempt recorded no error: it never learnt its end
+    };
+    ResumePoint open_no_transaction_file(const Migration& m, const Prepared& p, int resume_at);
+    // The first statement of a resumed file is CREATE INDEX CONCURRENTLY `index_name`: true
+    // when the interrupted build had finished (skip it); an INVALID leftover is dropped.
+    bool concurrent_index_done(const Migration& m, const ResumePoint& at,
+                               const std::string& index_name);
+    // One statement, committed with its progress where PostgreSQL allows; lock_timeout set
+    // around it. A failure escapes as db::SqlError.
+    void run_with_progress(std::string_view statement, const std::string& progress_sql);
+    // Records why statement `at.statement` failed and says what stays applied.
+    Applied statement_failed(const Migration& m, const Prepared& p, const ResumePoint& at,
+                             const db::SqlError& e);
     // The session schemagate set up, whatever a file did to it (SET search_path, SET ROLE, SET
     // statement_timeout, ...): statements restoring it for the rest of the session, run after
     // every file; and a prefix restoring it for one message only (history writes between the

@@ -1,4 +1,4 @@
-// What engine.cpp, apply.cpp and history.cpp share: timing and how a server error is described.
+// What the engine's files share: timing, a refusal's outcome and how a server error is described.
 // Internal to the migrate module.
 #pragma once
 
@@ -7,6 +7,7 @@
 #include <string>
 
 #include "sidecar/db/connection.hpp"
+#include "sidecar/migrate/engine.hpp"
 
 namespace sg::migrate::detail {
 
@@ -14,6 +15,11 @@ inline std::chrono::milliseconds since(std::chrono::steady_clock::time_point sta
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                  start);
 }
+
+// An outcome that ends the run before (or instead of) applying: its result, why, and the time
+// since `start`.
+[[nodiscard]] Outcome refusal(Result result, std::string message,
+                              std::chrono::steady_clock::time_point start);
 
 // Lines of a text: newlines + 1.
 [[nodiscard]] std::size_t count_lines(const std::string& text);

@@ -264,11 +264,7 @@ bool Engine::takeover_pending() {
 
 std::optional<Outcome> Engine::refuse_takeover(Clock::time_point start) {
     if (const std::string* problem = takeover_problem()) {
-        Outcome o;
-        o.result = Result::kInvalid;
-        o.message = *problem;
-        o.elapsed = detail::since(start);
-        return o;
+        return detail::refusal(Result::kInvalid, *problem, start);
     }
     return std::nullopt;
 }

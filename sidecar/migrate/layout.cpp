@@ -7,6 +7,38 @@
 
 namespace sg::migrate {
 
+const char* to_string(Format format) {
+    switch (format) {
+        case Format::kAuto:
+            return "auto";
+        case Format::kSchemagate:
+            return "schemagate";
+        case Format::kFlyway:
+            return "flyway";
+        case Format::kGolangMigrate:
+            return "golang-migrate";
+        case Format::kGoose:
+            return "goose";
+        case Format::kDbmate:
+            return "dbmate";
+    }
+    return "unknown";
+}
+
+std::optional<Format> parse_format(std::string_view text) {
+    std::string lowered(text);
+    for (auto& c : lowered) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    for (const Format f : {Format::kAuto, Format::kSchemagate, Format::kFlyway,
+                           Format::kGolangMigrate, Format::kGoose, Format::kDbmate}) {
+        if (lowered == to_string(f)) {
+            return f;
+        }
+    }
+    return std::nullopt;
+}
+
 const LayoutReader& reader_for(Format format) {
     switch (format) {
         case Format::kAuto:

@@ -2,43 +2,13 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 
+#include "sidecar/migrate/plan_detail.hpp"
 #include "sidecar/migrate/takeover.hpp"
 
 namespace sg::migrate {
 
-const char* to_string(State state) {
-    switch (state) {
-        case State::kApplied:
-            return "applied";
-        case State::kPending:
-            return "pending";
-        case State::kFailed:
-            return "failed";
-        case State::kChecksumMismatch:
-            return "checksum-mismatch";
-        case State::kMissingFile:
-            return "missing-file";
-        case State::kUndone:
-            return "undone";
-        case State::kBaselined:
-            return "baselined";
-        case State::kAvailable:
-            return "available";
-        case State::kEveryRun:
-            return "every-run";
-    }
-    return "unknown";
-}
-
-namespace {
-
-// The latest row of each versioned version (by rank), and the baseline if any.
-struct VersionedHistory {
-    std::map<std::vector<std::uint64_t>, const HistoryRow*> latest;  // by version parts
-    std::optional<Version> baseline;
-};
+namespace detail {
 
 VersionedHistory index_versioned(const std::vector<HistoryRow>& history) {
     VersionedHistory out;
@@ -71,7 +41,6 @@ VersionedHistory index_versioned(const std::vector<HistoryRow>& history) {
     return out;
 }
 
-// The latest successful row per script (repeatables and seeds), and the latest row at all.
 std::map<std::string, const HistoryRow*> index_by_script(const std::vector<HistoryRow>& history,
                                                          const char* type, bool successful_only) {
     std::map<std::string, const HistoryRow*> out;
@@ -89,6 +58,13 @@ std::map<std::string, const HistoryRow*> index_by_script(const std::vector<Histo
     }
     return out;
 }
+
+}  // namespace detail
+
+using detail::index_by_script;
+using detail::index_versioned;
+
+namespace {
 
 bool is_applied(const HistoryRow* row) {
     return row != nullptr && (row->type == "versioned" || row->type == "baseline") && row->success;
@@ -192,135 +168,6 @@ std::string out_of_order_problem(const Plan& plan) {
         line += " (" + std::to_string(plan.out_of_order.size() - 1) + " more such file(s))";
     }
     return line;
-}
-
-std::vector<StatusEntry> describe(const MigrationSet& files,
-                                  const std::vector<HistoryRow>& history) {
-    std::vector<StatusEntry> out;
-    const auto index = index_versioned(history);
-    // Versioned: every version in files or history, ascending.
-    std::map<std::vector<std::uint64_t>, std::pair<const Migration*, const HistoryRow*>> versions;
-    for (const auto& m : files.versioned) {
-        versions[m.version->parts()].first = &m;
-    }
-    for (const auto& [parts, row] : index.latest) {
-        versions[parts].second = row;
-    }
-    for (const auto& [parts, pair] : versions) {
-        const auto [file, row] = pair;
-        StatusEntry e;
-        e.type = "versioned";
-        e.version = file != nullptr ? file->version->text() : *row->version;
-        e.description = file != nullptr ? file->description : row->description;
-        e.script = file != nullptr ? file->script : row->script;
-        if (row != nullptr) {
-            e.installed_on = row->installed_on;
-            e.execution_ms = row->execution_ms;
-            e.error = row->error;
-            if (!row->success && e.error.empty() && row->statements_done) {
-                // A no-transaction file whose runner never came back to record how it ended
-                // (killed, or its server went away): say where the next run resumes.
-                e.error = "interrupted after " + std::to_string(*row->statements_done) +
-                          " statement(s) were recorded; the next run resumes at statement " +
-                          std::to_string(*row->statements_done + 1);
-            }
-        }
-        if (row == nullptr) {
-            const bool baselined =
-                index.baseline && file != nullptr && !(*index.baseline < *file->version);
-            e.state = baselined ? State::kBaselined : State::kPending;
-        } else if (row->type == "undo") {
-            e.state = row->success ? State::kUndone : State::kFailed;
-        } else if (row->type == "baseline" && file != nullptr &&
-                   (!row->checksum || *row->checksum == file->checksum)) {
-            e.state = State::kBaselined;
-            e.taken_over_from = row->installed_by;
-        } else if (!row->success) {
-            e.state = State::kFailed;
-        } else if (file == nullptr) {
-            e.state = State::kMissingFile;
-        } else if (row->checksum && *row->checksum != file->checksum) {
-            e.state = State::kChecksumMismatch;
-        } else {
-            e.state = State::kApplied;
-        }
-        out.push_back(std::move(e));
-    }
-    const auto add_changed = [&](const std::vector<Migration>& list, const char* type) {
-        const auto done = index_by_script(history, type, true);
-        const auto last = index_by_script(history, type, false);
-        for (const auto& m : list) {
-            StatusEntry e;
-            e.type = type;
-            e.description = m.description;
-            e.script = m.script;
-            const auto d = done.find(m.script);
-            const auto l = last.find(m.script);
-            if (l != last.end() && !l->second->success) {
-                e.state = State::kFailed;
-                e.error = l->second->error;
-                e.installed_on = l->second->installed_on;
-            } else if (d == done.end()) {
-                e.state = State::kPending;
-            } else {
-                e.installed_on = d->second->installed_on;
-                e.execution_ms = d->second->execution_ms;
-                // A changed repeatable or seed is simply applied again: pending, not drift.
-                e.state = d->second->checksum == m.checksum ? State::kApplied : State::kPending;
-            }
-            out.push_back(std::move(e));
-        }
-        // A script in the history that no file has now (renamed or deleted): shown as gone,
-        // like a versioned file that is missing.
-        std::set<std::string_view> present;
-        for (const auto& m : list) {
-            present.insert(m.script);
-        }
-        for (const auto& [script, row] : last) {
-            if (present.contains(script)) {
-                continue;
-            }
-            StatusEntry e;
-            e.type = type;
-            e.description = row->description;
-            e.script = row->script;
-            e.installed_on = row->installed_on;
-            e.execution_ms = row->execution_ms;
-            e.error = row->error;
-            e.state = State::kMissingFile;  // its last error, if any, stays shown
-            out.push_back(std::move(e));
-        }
-    };
-    add_changed(files.repeatable, "repeatable");
-    add_changed(files.seed, "seed");
-    // Undo files, with the last time each ran; verify checks, which run every time.
-    const auto undone = index_by_script(history, "undo", false);
-    for (const auto& m : files.undo) {
-        StatusEntry e;
-        e.type = "undo";
-        e.version = m.version->text();
-        e.description = m.description;
-        e.script = m.script;
-        e.state = State::kAvailable;
-        if (const auto u = undone.find(m.script); u != undone.end()) {
-            e.installed_on = u->second->installed_on;
-            e.execution_ms = u->second->execution_ms;
-            if (!u->second->success) {
-                e.state = State::kFailed;
-                e.error = u->second->error;
-            }
-        }
-        out.push_back(std::move(e));
-    }
-    for (const auto& m : files.verify) {
-        StatusEntry e;
-        e.type = "verify";
-        e.description = m.description;
-        e.script = m.script;
-        e.state = State::kEveryRun;
-        out.push_back(std::move(e));
-    }
-    return out;
 }
 
 UndoPlan make_undo_plan(const MigrationSet& files, const std::vector<HistoryRow>& history,

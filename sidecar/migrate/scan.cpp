@@ -1,19 +1,19 @@
 #include "sidecar/migrate/scan.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <map>
 #include <system_error>
 
 #include "sidecar/migrate/checksum.hpp"
 #include "sidecar/migrate/layout.hpp"
+#include "sidecar/migrate/script_file.hpp"
 
 namespace sg::migrate {
 
 namespace fs = std::filesystem;
+using detail::is_regular_file;
+using detail::not_regular_reason;
+using detail::read_script;
 
 const char* to_string(MigrationType type) {
     switch (type) {
@@ -29,38 +29,6 @@ const char* to_string(MigrationType type) {
             return "verify";
     }
     return "unknown";
-}
-
-const char* to_string(Format format) {
-    switch (format) {
-        case Format::kAuto:
-            return "auto";
-        case Format::kSchemagate:
-            return "schemagate";
-        case Format::kFlyway:
-            return "flyway";
-        case Format::kGolangMigrate:
-            return "golang-migrate";
-        case Format::kGoose:
-            return "goose";
-        case Format::kDbmate:
-            return "dbmate";
-    }
-    return "unknown";
-}
-
-std::optional<Format> parse_format(std::string_view text) {
-    std::string lowered(text);
-    for (auto& c : lowered) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    for (const Format f : {Format::kAuto, Format::kSchemagate, Format::kFlyway,
-                           Format::kGolangMigrate, Format::kGoose, Format::kDbmate}) {
-        if (lowered == to_string(f)) {
-            return f;
-        }
-    }
-    return std::nullopt;
 }
 
 const Migration* MigrationSet::find_versioned(const Version& v) const {
@@ -80,80 +48,6 @@ const Migration* MigrationSet::find_undo(const Version& v) const {
 }
 
 namespace {
-
-std::size_t line_of(std::string_view text, std::size_t offset) {
-    return static_cast<std::size_t>(
-               std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n')) +
-           1;
-}
-
-// Reads and normalises one file; on failure adds a problem and returns nullopt.
-std::optional<std::string> read_script(const fs::path& path, const std::string& script,
-                                       std::vector<ScanProblem>& problems) {
-    std::error_code ec;
-    const auto size = fs::file_size(path, ec);
-    if (ec) {
-        problems.push_back({script, "cannot read: " + ec.message()});
-        return std::nullopt;
-    }
-    if (size > kMaxFileBytes) {
-        problems.push_back({script, "is " + std::to_string(size / (std::uintmax_t{1024} * 1024)) +
-                                        " MiB; files larger than 64 MiB are refused"});
-        return std::nullopt;
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        problems.push_back({script, "cannot read: " + std::generic_category().message(errno)});
-        return std::nullopt;
-    }
-    std::string raw(static_cast<std::size_t>(size), '\0');
-    in.read(raw.data(), static_cast<std::streamsize>(size));
-    if (static_cast<std::uintmax_t>(in.gcount()) != size) {
-        problems.push_back({script, "cannot read: the file changed while it was read"});
-        return std::nullopt;
-    }
-    std::string sql = normalise(raw);
-    if (const auto bad = invalid_utf8_offset(sql); bad != std::string_view::npos) {
-        problems.push_back({script, "line " + std::to_string(line_of(sql, bad)) +
-                                        ": not valid UTF-8; save the file as UTF-8"});
-        return std::nullopt;
-    }
-    // libpq sends SQL as C strings: a NUL would end the text there and silently drop the rest
-    // (and the history row sent with it). It is valid UTF-8, so it needs its own refusal.
-    if (const auto nul = sql.find('\0'); nul != std::string::npos) {
-        problems.push_back({script, "line " + std::to_string(line_of(sql, nul)) +
-                                        ": contains a NUL byte, which SQL text cannot hold; "
-                                        "remove it (is this a binary file saved as .sql?)"});
-        return std::nullopt;
-    }
-    if (std::all_of(sql.begin(), sql.end(),
-                    [](char c) { return c == ' ' || c == '\n' || c == '\t'; })) {
-        problems.push_back({script, "is empty; write its SQL or delete the file"});
-        return std::nullopt;
-    }
-    return sql;
-}
-
-bool is_regular_file(const fs::directory_entry& entry) {
-    std::error_code ec;
-    return entry.is_regular_file(ec);  // follows symlinks (Kubernetes ConfigMaps mount those)
-}
-
-// Why an entry that is not a regular file cannot be a migration.
-std::string not_regular_reason(const fs::directory_entry& entry) {
-    std::error_code ec;
-    const auto status = fs::status(entry.path(), ec);
-    if (ec == std::errc::too_many_symbolic_link_levels) {
-        return "is a symbolic link loop; point it at a file";
-    }
-    if (ec || status.type() == fs::file_type::not_found) {
-        return "is a broken symbolic link (its target does not exist)";
-    }
-    if (status.type() == fs::file_type::directory) {
-        return "is a directory";
-    }
-    return "is not a regular file (a FIFO, socket or device); migrations must be files";
-}
 
 // seed/ and verify/: NN_<name>.sql in name order.
 void scan_ordered_dir(const fs::path& dir, const std::string& prefix, MigrationType type,
@@ -227,31 +121,17 @@ void report_duplicates(std::vector<Migration>& list, const char* what,
 
 }  // namespace
 
-std::string ignored_reason(std::string_view name) {
-    if (name.empty() || name.substr(0, 2) == "..") {
-        return {};  // Kubernetes' ..data and ..<timestamp> entries of a mounted ConfigMap
-    }
-    std::string lower(name);
-    for (auto& c : lower) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    const auto sql = lower.rfind(".sql");
-    if (sql == std::string::npos) {
-        return {};
-    }
-    const std::string_view rest = std::string_view(lower).substr(sql + 4);
-    if (!rest.empty() && std::string_view("~.#-_").find(rest.front()) == std::string_view::npos) {
-        return {};  // .sqlite and the like
-    }
-    if (name.front() == '.' || name.front() == '#' || !rest.empty()) {
-        return "an editor's backup or swap file, or a copy; only names ending in .sql are read";
-    }
-    return "the extension must be lower-case .sql to be read";
-}
+namespace {
 
-MigrationSet scan(const fs::path& directory, Format format, const EnvLookup& env) {
-    MigrationSet set;
-    set.directory = directory;
+// A migration file of the top level, read, with the layout its name and text show (auto only).
+struct Read {
+    std::string name;
+    std::string sql;
+    std::optional<Format> detected;
+};
+
+// The directory opened for listing, or nullopt with the problem recorded.
+std::optional<fs::directory_iterator> open_directory(const fs::path& directory, MigrationSet& set) {
     std::error_code ec;
     if (!fs::is_directory(directory, ec)) {
         set.directory_missing = true;
@@ -266,19 +146,21 @@ MigrationSet scan(const fs::path& directory, Format format, const EnvLookup& env
         set.problems.push_back(
             {"", "migrations directory " + directory.string() + why +
                      "; mount the service's migrations there or set SCHEMAGATE_MIGRATIONS"});
-        return set;
+        return std::nullopt;
     }
     fs::directory_iterator it(directory, ec);
     if (ec) {
         set.directory_missing = true;
         set.problems.push_back({"", "cannot list " + directory.string() + ": " + ec.message()});
-        return set;
+        return std::nullopt;
     }
-    struct Read {
-        std::string name;
-        std::string sql;
-        std::optional<Format> detected;
-    };
+    return it;
+}
+
+// The top level's .sql files, read and sorted by name; names not to read are set aside. `ec`:
+// why listing stopped early.
+std::vector<Read> read_top_level(fs::directory_iterator it, Format format, MigrationSet& set,
+                                 std::error_code& ec) {
     std::vector<Read> reads;
     for (; it != fs::directory_iterator(); it.increment(ec)) {
         const std::string name = it->path().filename().string();
@@ -316,27 +198,38 @@ MigrationSet scan(const fs::path& directory, Format format, const EnvLookup& env
     }
     std::sort(reads.begin(), reads.end(),
               [](const Read& a, const Read& b) { return a.name < b.name; });
+    return reads;
+}
+
+// set.format: the one given, or under auto the layout the files show; false (and a problem)
+// when they show two.
+bool settle_format(const std::vector<Read>& reads, Format format, MigrationSet& set) {
     set.format = format == Format::kAuto ? Format::kSchemagate : format;
+    if (format != Format::kAuto) {
+        return true;
+    }
     const Read* first_of_layout = nullptr;
-    if (format == Format::kAuto) {
-        for (const auto& r : reads) {
-            if (!r.detected) {
-                continue;
-            }
-            if (first_of_layout == nullptr) {
-                first_of_layout = &r;
-                set.format = *r.detected;
-            } else if (*r.detected != set.format) {
-                set.problems.push_back(
-                    {r.name, std::string("is in ") + to_string(*r.detected) + "'s layout but " +
-                                 first_of_layout->name + " is in " + to_string(set.format) +
-                                 "'s; keep one layout per directory, or set SCHEMAGATE_FORMAT to "
-                                 "read them all as one"});
-                return set;
-            }
+    for (const auto& r : reads) {
+        if (!r.detected) {
+            continue;
+        }
+        if (first_of_layout == nullptr) {
+            first_of_layout = &r;
+            set.format = *r.detected;
+        } else if (*r.detected != set.format) {
+            set.problems.push_back(
+                {r.name, std::string("is in ") + to_string(*r.detected) + "'s layout but " +
+                             first_of_layout->name + " is in " + to_string(set.format) +
+                             "'s; keep one layout per directory, or set SCHEMAGATE_FORMAT to "
+                             "read them all as one"});
+            return false;
         }
     }
-    const LayoutReader& reader = reader_for(set.format);
+    return true;
+}
+
+void add_migrations(const LayoutReader& reader, std::vector<Read>& reads, const EnvLookup& env,
+                    MigrationSet& set) {
     const EnvLookup lookup = env ? env : EnvLookup([](const std::string& name) {
         const char* value = std::getenv(name.c_str());  // NOLINT(concurrency-mt-unsafe)
         return value == nullptr ? std::nullopt : std::optional<std::string>(value);
@@ -360,9 +253,10 @@ MigrationSet scan(const fs::path& directory, Format format, const EnvLookup& env
             }
         }
     }
-    if (ec) {
-        set.problems.push_back({"", "cannot list " + directory.string() + ": " + ec.message()});
-    }
+}
+
+// Sorted by version (repeatables by name); duplicates and undo files without their version.
+void order_and_check(const LayoutReader& reader, MigrationSet& set) {
     const auto by_version = [](const Migration& a, const Migration& b) {
         return *a.version != *b.version ? *a.version < *b.version : a.script < b.script;
     };
@@ -385,6 +279,29 @@ MigrationSet scan(const fs::path& directory, Format format, const EnvLookup& env
                                                   reader.versioned_name_for(*u.version)});
         }
     }
+}
+
+}  // namespace
+
+MigrationSet scan(const fs::path& directory, Format format, const EnvLookup& env) {
+    MigrationSet set;
+    set.directory = directory;
+    auto listing = open_directory(directory, set);
+    if (!listing) {
+        return set;
+    }
+    std::error_code listing_ec;  // reported after what was read before it
+    std::vector<Read> reads = read_top_level(std::move(*listing), format, set, listing_ec);
+    if (!settle_format(reads, format, set)) {
+        return set;
+    }
+    const LayoutReader& reader = reader_for(set.format);
+    add_migrations(reader, reads, env, set);
+    if (listing_ec) {
+        set.problems.push_back(
+            {"", "cannot list " + directory.string() + ": " + listing_ec.message()});
+    }
+    order_and_check(reader, set);
     scan_ordered_dir(directory / "seed", "seed", MigrationType::kSeed, set.seed, set.problems,
                      set.ignored);
     scan_ordered_dir(directory / "verify", "verify", MigrationType::kVerify, set.verify,

@@ -127,14 +127,39 @@ struct Sections {
     std::string substituted;  // the text with ENVSUB regions substituted
 };
 
+enum class In { kHeader, kUp, kDown };  // the section a line is in
+constexpr std::size_t kNone = std::string_view::npos;
+
+// An Up or Down annotation on line `i`, in section `in`, with a StatementBegin open on line
+// `block` (kNone: none): what is wrong with it, if anything.
+void check_section_start(Annotation a, const std::string& words, std::size_t i, std::size_t block,
+                         In in, std::vector<std::string>& problems) {
+    if (block != kNone) {
+        problems.push_back(
+            at_line(i) + "-- +goose " + words + " inside the StatementBegin block opened on line " +
+            std::to_string(block + 1) + "; close it with -- +goose StatementEnd first");
+    }
+    if (a == Annotation::kUp && in != In::kHeader) {
+        problems.push_back(at_line(i) +
+                           "a second -- +goose Up; a file has one Up section, then optionally one "
+                           "Down section");
+    }
+    if (a == Annotation::kDown && in != In::kUp) {
+        problems.push_back(at_line(i) +
+                           (in == In::kHeader
+                                ? std::string("-- +goose Down before -- +goose Up; put the Up "
+                                              "section first")
+                                : std::string("a second -- +goose Down")));
+    }
+}
+
 Sections split_sections(const std::string& text, const EnvLookup& env,
                         std::vector<std::string>& problems) {
     Sections s;
     const auto lines = lines_of(text);
     s.up.assign(lines.size(), false);
     s.down.assign(lines.size(), false);
-    enum class In { kHeader, kUp, kDown } in = In::kHeader;
-    constexpr std::size_t kNone = std::string_view::npos;
+    In in = In::kHeader;
     std::size_t block = kNone;  // line of the open StatementBegin
     bool envsub = false;
     for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -144,25 +169,7 @@ Sections split_sections(const std::string& text, const EnvLookup& env,
         switch (a) {
             case Annotation::kUp:
             case Annotation::kDown:
-                if (block != kNone) {
-                    problems.push_back(at_line(i) + "-- +goose " + words +
-                                       " inside the StatementBegin block opened on line " +
-                                       std::to_string(block + 1) +
-                                       "; close it with -- +goose "
-                                       "StatementEnd first");
-                }
-                if (a == Annotation::kUp && in != In::kHeader) {
-                    problems.push_back(at_line(i) +
-                                       "a second -- +goose Up; a file has one Up "
-                                       "section, then optionally one Down section");
-                }
-                if (a == Annotation::kDown && in != In::kUp) {
-                    problems.push_back(at_line(i) + (in == In::kHeader
-                                                         ? std::string("-- +goose Down before "
-                                                                       "-- +goose Up; put the Up "
-                                                                       "section first")
-                                                         : std::string("a second -- +goose Down")));
-                }
+                check_section_start(a, words, i, block, in, problems);
                 in = a == Annotation::kUp ? In::kUp : In::kDown;
                 s.saw_up = s.saw_up || a == Annotation::kUp;
                 break;
