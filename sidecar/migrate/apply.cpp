@@ -21,6 +21,16 @@ Outcome refusal(Result result, std::string message, std::chrono::steady_clock::t
     return o;
 }
 
+const Prepared* prepared_or_invalid(const std::variant<Prepared, std::string>& prepared,
+                                    Outcome& outcome) {
+    if (const auto* problem = std::get_if<std::string>(&prepared)) {
+        outcome.result = Result::kInvalid;
+        outcome.message = *problem;
+        return nullptr;
+    }
+    return &std::get<Prepared>(prepared);
+}
+
 std::size_t count_lines(const std::string& text) {
     return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
 }

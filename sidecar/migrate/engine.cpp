@@ -146,15 +146,13 @@ Outcome Engine::apply_plan(const Plan& plan, Outcome outcome) {
             outcome.message = "stopped before " + m.script;
             return outcome;
         }
-        auto prepared = prepare(m, placeholders_);
-        if (auto* problem = std::get_if<std::string>(&prepared)) {
-            outcome.result = Result::kInvalid;
-            outcome.message = *problem;
+        const auto prepared = prepare(m, placeholders_);
+        const Prepared* p = detail::prepared_or_invalid(prepared, outcome);
+        if (p == nullptr) {
             return outcome;
         }
-        const auto& p = std::get<Prepared>(prepared);
         const auto start = Clock::now();
-        const Applied applied = apply_with_lock_retries(m, p, step.resume_at);
+        const Applied applied = apply_with_lock_retries(m, *p, step.resume_at);
         if (!applied.ok) {
             outcome.result = applied.message == "stopped" ? Result::kStopped : Result::kFailed;
             outcome.message = applied.message == "stopped"

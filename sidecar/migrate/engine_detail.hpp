@@ -5,9 +5,11 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <variant>
 
 #include "sidecar/db/connection.hpp"
 #include "sidecar/migrate/engine.hpp"
+#include "sidecar/migrate/lint.hpp"
 
 namespace sg::migrate::detail {
 
@@ -20,6 +22,10 @@ inline std::chrono::milliseconds since(std::chrono::steady_clock::time_point sta
 // since `start`.
 [[nodiscard]] Outcome refusal(Result result, std::string message,
                               std::chrono::steady_clock::time_point start);
+
+// The prepared file, or nullptr with `outcome` made kInvalid with the file's problem.
+[[nodiscard]] const Prepared* prepared_or_invalid(
+    const std::variant<Prepared, std::string>& prepared, Outcome& outcome);
 
 // Lines of a text: newlines + 1.
 [[nodiscard]] std::size_t count_lines(const std::string& text);

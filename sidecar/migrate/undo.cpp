@@ -42,16 +42,14 @@ Outcome Engine::undo(const std::optional<Version>& to) {
         return outcome;
     }
     for (const Migration* u : plan.steps) {
-        auto prepared = prepare(*u, placeholders_);
-        if (auto* problem = std::get_if<std::string>(&prepared)) {
-            outcome.result = Result::kInvalid;
-            outcome.message = *problem;
+        const auto prepared = prepare(*u, placeholders_);
+        const Prepared* p = detail::prepared_or_invalid(prepared, outcome);
+        if (p == nullptr) {
             return outcome;
         }
-        const auto& p = std::get<Prepared>(prepared);
         const auto step_start = Clock::now();
         const Applied applied =
-            p.no_transaction ? apply_statements(*u, p, 0) : apply_transactional(*u, p, true);
+            p->no_transaction ? apply_statements(*u, *p, 0) : apply_transactional(*u, *p, true);
         if (!applied.ok) {
             outcome.result = applied.message == "stopped" ? Result::kStopped : Result::kFailed;
             outcome.message = applied.message == "stopped"

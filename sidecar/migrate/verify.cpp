@@ -34,16 +34,14 @@ Outcome Engine::verify() {
         events_.stage(Stage::kVerifying);
     }
     for (const auto& m : files_.verify) {
-        auto prepared = prepare(m, placeholders_);
-        if (auto* problem = std::get_if<std::string>(&prepared)) {
-            outcome.result = Result::kInvalid;
-            outcome.message = *problem;
+        const auto prepared = prepare(m, placeholders_);
+        const Prepared* p = detail::prepared_or_invalid(prepared, outcome);
+        if (p == nullptr) {
             return outcome;
         }
-        const auto& p = std::get<Prepared>(prepared);
         try {
             // Read-only, so a check can never change what it checks.
-            const auto rows = conn_.query("SET LOCAL transaction_read_only = on;\n" + p.text);
+            const auto rows = conn_.query("SET LOCAL transaction_read_only = on;\n" + p->text);
             conn_.exec(reset_session_sql());
             if (!rows.empty() && !rows.front().empty() && rows.front().front() != "t") {
                 outcome.result = Result::kFailed;
@@ -59,9 +57,9 @@ Outcome Engine::verify() {
                 return outcome;
             }
             outcome.result = Result::kFailed;
-            outcome.message = m.script + " failed: " + describe_error(e, 1, count_lines(p.text));
+            outcome.message = m.script + " failed: " + describe_error(e, 1, count_lines(p->text));
             outcome.at = {m.script, std::nullopt, e.sqlstate};
-            if (e.line && *e.line > 1 && *e.line - 1 <= count_lines(p.text)) {
+            if (e.line && *e.line > 1 && *e.line - 1 <= count_lines(p->text)) {
                 outcome.at.line = *e.line - 1;
             }
             return outcome;
