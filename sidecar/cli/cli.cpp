@@ -1,46 +1,28 @@
 #include "sidecar/cli/cli.hpp"
 
-#include <algorithm>
-#include <array>
 #include <csignal>
 #include <cstdio>
-#include <ctime>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <limits>
+#include <exception>
 #include <map>
-#include <system_error>
-#include <thread>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
-#include <fcntl.h>
-#include <nlohmann/json.hpp>
-#include <pthread.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
-#include "sidecar/app/initialise.hpp"
 #include "sidecar/cli/command.hpp"
 #include "sidecar/cli/healthcheck.hpp"
 #include "sidecar/cli/help.hpp"
-#include "sidecar/cli/plan_output.hpp"
 #include "sidecar/cli/run.hpp"
 #include "sidecar/cli/setting_flags.hpp"
-#include "sidecar/cli/status_output.hpp"
 #include "sidecar/config/config.hpp"
-#include "sidecar/db/dsn.hpp"
-#include "sidecar/http/client.hpp"
-#include "sidecar/lint/plan_lint.hpp"
-#include "sidecar/log/log.hpp"
-#include "sidecar/version.hpp"
+#include "sidecar/migrate/version.hpp"
 #include "sidecar/wait/stop.hpp"
 
 namespace sg::cli {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 // Help, asked for in any of the usual ways, before the parser sees the arguments: nullopt when
 // the arguments ask for something else.
