@@ -1,148 +1,28 @@
 #include "sidecar/cli/cli.hpp"
 
-#include <algorithm>
-#include <array>
 #include <csignal>
 #include <cstdio>
-#include <ctime>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <limits>
+#include <exception>
 #include <map>
-#include <system_error>
-#include <thread>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
-#include <fcntl.h>
-#include <nlohmann/json.hpp>
-#include <pthread.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
-#include "sidecar/app/initialise.hpp"
 #include "sidecar/cli/command.hpp"
 #include "sidecar/cli/healthcheck.hpp"
 #include "sidecar/cli/help.hpp"
-#include "sidecar/cli/plan_output.hpp"
 #include "sidecar/cli/run.hpp"
-#include "sidecar/cli/status_output.hpp"
+#include "sidecar/cli/setting_flags.hpp"
 #include "sidecar/config/config.hpp"
-#include "sidecar/db/dsn.hpp"
-#include "sidecar/http/client.hpp"
-#include "sidecar/lint/plan_lint.hpp"
-#include "sidecar/log/log.hpp"
-#include "sidecar/version.hpp"
+#include "sidecar/migrate/version.hpp"
 #include "sidecar/wait/stop.hpp"
 
 namespace sg::cli {
 
 namespace {
-
-namespace fs = std::filesystem;
-
-struct FlagBinding {
-    CLI::Option* option = nullptr;
-    std::string variable;
-    std::string value;
-};
-
-// Every setting as a long flag on `sub`; values are copied over the environment after parsing.
-class SettingFlags {
-  public:
-    // The settings `command_bit` reads (config::Command), as long flags on `sub`.
-    void add_to(CLI::App* sub, std::uint16_t command_bit) {
-        for (const auto& s : config::settings()) {
-            if ((s.commands & command_bit) == 0) {
-                continue;
-            }
-            add(sub, std::string(s.variable), std::string(s.flag), std::string(s.kind));
-            if (s.secret_file_allowed) {
-                add(sub, std::string(s.variable) + "_FILE", std::string(s.flag) + "-file", "PATH");
-            }
-        }
-        constexpr std::uint16_t kPreparing =
-            config::kRun | config::kMigrate | config::kValidate | config::kPlan | config::kUndo;
-        if ((command_bit & kPreparing) != 0) {
-            sub->add_option("--placeholder", placeholders_, "SCHEMAGATE_PLACEHOLDER_<NAME>")
-                ->type_name("NAME=VALUE");
-        }
-    }
-
-    // The environment with the flags applied over it (a flag wins), or a usage problem.
-    [[nodiscard]] std::optional<std::string> apply(config::Env& env) const {
-        for (const auto& b : bindings_) {
-            if (b->option->count() > 0) {
-                config::set_override(env, b->variable, b->value);
-            }
-        }
-        for (const auto& p : placeholders_) {
-            const auto eq = p.find('=');
-            if (eq == std::string::npos || eq == 0) {
-                return "--placeholder " + p + ": use NAME=VALUE";
-            }
-            std::string name = p.substr(0, eq);
-            for (auto& c : name) {
-                c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-            }
-            env["SCHEMAGATE_PLACEHOLDER_" + name] = p.substr(eq + 1);
-        }
-        return std::nullopt;
-    }
-
-  private:
-    void add(CLI::App* sub, const std::string& variable, const std::string& flag,
-             const std::string& kind) {
-        auto binding = std::make_shared<FlagBinding>();
-        binding->variable = variable;
-        binding->option = sub->add_option("--" + flag, binding->value, variable)->type_name(kind);
-        bindings_.push_back(std::move(binding));
-    }
-    std::vector<std::shared_ptr<FlagBinding>> bindings_;
-    std::vector<std::string> placeholders_;
-};
-
-// One line per problem. With JSON logs asked for (SCHEMAGATE_LOG_FORMAT=json, even if other
-// settings are wrong), as JSON log lines: a log pipeline expecting JSON gets JSON for these too.
-void print_problems(const std::vector<config::Problem>& problems, const config::Env& env) {
-    constexpr std::string_view kSummary =
-        "configuration problem(s); see `schemagate --help` and the settings table in README";
-    const auto format = env.find("SCHEMAGATE_LOG_FORMAT");
-    if (format != env.end() &&
-        config::parse_log_format(format->second) == config::LogFormat::kJson) {
-        const auto service = env.find("SCHEMAGATE_SERVICE");
-        log::setup("error", log::Format::kJson, service != env.end() ? service->second : "");
-        for (const auto& p : problems) {
-            spdlog::error("{}", p.line());
-        }
-        spdlog::error("{} {}", problems.size(), kSummary);
-        return;
-    }
-    for (const auto& p : problems) {
-        std::fprintf(stderr, "schemagate: %s\n", p.line().c_str());
-    }
-    std::fprintf(stderr, "schemagate: %zu %.*s\n", problems.size(),
-                 static_cast<int>(kSummary.size()), kSummary.data());
-}
-
-std::optional<config::Config> load_config(const SettingFlags& flags, bool need_service) {
-    config::Env env = config::process_environment();
-    if (auto usage = flags.apply(env)) {
-        std::fprintf(stderr, "schemagate: %s\n", usage->c_str());
-        return std::nullopt;
-    }
-    auto parsed = config::parse(env, {need_service});
-    if (auto* problems = std::get_if<std::vector<config::Problem>>(&parsed)) {
-        print_problems(*problems, env);
-        return std::nullopt;
-    }
-    auto config = std::get<config::Config>(std::move(parsed));
-    log::setup(
-        config.log_level,
-        config.log_format == config::LogFormat::kJson ? log::Format::kJson : log::Format::kText,
-        config.service);
-    return config;
-}
 
 // Help, asked for in any of the usual ways, before the parser sees the arguments: nullopt when
 // the arguments ask for something else.
@@ -188,6 +68,176 @@ std::optional<int> answer_help(int argc, char** argv) {
     return std::nullopt;
 }
 
+// "schemagate: unknown command ...", with the list of commands (CLI11 alone says "A subcommand
+// is required").
+int reject_unknown_command(const char* word) {
+    std::string names;
+    for (const auto& c : commands()) {
+        names += (names.empty() ? "" : ", ") + std::string(c.name);
+    }
+    std::fprintf(stderr, "schemagate: unknown command \"%s\"; commands: %s\n", word, names.c_str());
+    return kExitUsage;
+}
+
+// The parser, built from the same table as the help text, and what it read. Options are bound to
+// the maps' elements, so it stays where it was built.
+class CommandLine {
+  public:
+    CommandLine() {
+        app_.set_help_flag();  // help is answered before parsing, from the table
+        app_.require_subcommand(1);
+        for (const auto& c : commands()) {
+            if (c.name != "help") {
+                add_command(c);
+            }
+        }
+    }
+    CommandLine(const CommandLine&) = delete;
+    CommandLine& operator=(const CommandLine&) = delete;
+    CommandLine(CommandLine&&) = delete;
+    CommandLine& operator=(CommandLine&&) = delete;
+    ~CommandLine() = default;
+
+    // False after printing the usage problem.
+    [[nodiscard]] bool parse(int argc, char** argv) {
+        try {
+            app_.parse(argc, argv);
+        } catch (const CLI::ParseError& e) {
+            std::fprintf(stderr, "schemagate: %s; see `schemagate help %s`\n", e.what(), argv[1]);
+            return false;
+        }
+        name_ = app_.get_subcommands().front()->get_name();
+        return true;
+    }
+
+    // The command given, and its flags' values ("" when not given).
+    [[nodiscard]] const std::string& name() const { return name_; }
+    [[nodiscard]] std::string value(std::string_view flag) {
+        return values_[name_ + " " + std::string(flag)];
+    }
+    [[nodiscard]] bool given(std::string_view flag) {
+        return switches_[name_ + " " + std::string(flag)];
+    }
+    [[nodiscard]] const SettingFlags& setting_flags() const { return flags_; }
+
+  private:
+    void add_command(const CommandInfo& c) {
+        auto* sub = app_.add_subcommand(std::string(c.name), std::string(c.summary));
+        for (const auto& f : c.flags) {
+            const std::string key = std::string(c.name) + " " + std::string(f.name);
+            if (f.arg.empty() && !f.positional) {
+                sub->add_flag(std::string(f.name), switches_[key], std::string(f.help));
+            } else {
+                auto* option =
+                    sub->add_option(std::string(f.name), values_[key], std::string(f.help))
+                        ->type_name(f.positional ? "TEXT" : std::string(f.arg));
+                if (f.required) {
+                    option->required();
+                }
+            }
+        }
+        if (c.settings != 0) {
+            flags_.add_to(sub, c.settings);
+        }
+    }
+
+    CLI::App app_{"schemagate", "schemagate"};
+    SettingFlags flags_;
+    std::map<std::string, std::string> values_;  // "<command> <flag>" -> value
+    std::map<std::string, bool> switches_;       // "<command> <flag>" -> given
+    std::string name_;
+};
+
+int run_healthcheck(CommandLine& line) {
+    std::optional<config::Millis> wait;
+    if (const std::string text = line.value("--wait"); !text.empty()) {
+        wait = config::parse_duration(text);
+        if (!wait || wait->count() <= 0) {
+            std::fprintf(stderr,
+                         "schemagate: healthcheck --wait %s: not a duration; use e.g. "
+                         "10m, 90s or 500ms\n",
+                         text.c_str());
+            return kExitUsage;
+        }
+    }
+    return cmd_healthcheck(line.value("--url"), wait);
+}
+
+int run_new(CommandLine& line, const config::Config& config) {
+    if (line.given("--timestamp") && line.given("--sequential")) {
+        std::fprintf(stderr,
+                     "schemagate: new: --timestamp and --sequential exclude "
+                     "each other; give one\n");
+        return kExitUsage;
+    }
+    const bool timestamp =
+        line.given("--timestamp") || (config.timestamp_versions && !line.given("--sequential"));
+    return cmd_new(config, line.value("description"), timestamp);
+}
+
+// The commands that read the settings, once they are loaded.
+int run_configured(CommandLine& line, const config::Config& config) {
+    const std::string& name = line.name();
+    if (name == "run") {
+        return run_daemon(config);
+    }
+    if (name == "migrate") {
+        return cmd_migrate(config);
+    }
+    if (name == "status") {
+        return cmd_status(config, line.given("--json"));
+    }
+    if (name == "validate") {
+        return cmd_validate(config, line.given("--offline"));
+    }
+    if (name == "plan") {
+        return cmd_plan(config, line.given("--json"), line.given("--offline"));
+    }
+    if (name == "new") {
+        return run_new(line, config);
+    }
+    if (name == "undo") {
+        return cmd_undo(config, line.value("--to"));
+    }
+    if (name == "repair") {
+        return cmd_repair(config);
+    }
+    if (name == "baseline") {
+        return cmd_baseline(config, line.value("--version"), line.value("--description"));
+    }
+    return kExitUsage;
+}
+
+int run_command(CommandLine& line) {
+    const std::string& name = line.name();
+    if (name == "version" || name == "healthcheck" || name == "new") {
+        // No handler and nothing to clean up: these die of a stop signal like any small tool.
+        wait::unblock_stop_signals();
+    }
+    if (name == "version") {
+        return cmd_version();
+    }
+    if (name == "healthcheck") {
+        return run_healthcheck(line);
+    }
+    const std::string target = name == "migrate" ? line.value("--target") : std::string();
+    if (!target.empty() && !migrate::Version::parse(target)) {
+        std::fprintf(stderr,
+                     "schemagate: --target %s: not a version; use numbers separated by dots "
+                     "(1.1)\n",
+                     target.c_str());
+        return kExitUsage;
+    }
+    const bool needs_service =
+        !((name == "validate" || name == "plan") && line.given("--offline")) && name != "new";
+    auto config = load_config(line.setting_flags(), needs_service);
+    if (!config) {
+        return kExitUsage;
+    }
+    config->target_version = target;
+    return run_configured(line, *config);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -199,137 +249,19 @@ int main(int argc, char** argv) {
     if (const auto answered = answer_help(argc, argv)) {
         return *answered;
     }
-    // A word that names no command: say so (CLI11 alone says "A subcommand is required").
     if (argv[1][0] != '-' && find_command(argv[1]) == nullptr) {
-        std::string names;
-        for (const auto& c : commands()) {
-            names += (names.empty() ? "" : ", ") + std::string(c.name);
-        }
-        std::fprintf(stderr, "schemagate: unknown command \"%s\"; commands: %s\n", argv[1],
-                     names.c_str());
+        return reject_unknown_command(argv[1]);
+    }
+    CommandLine line;
+    if (!line.parse(argc, argv)) {
         return kExitUsage;
     }
-
-    // The parser is built from the same table as the help text.
-    CLI::App app{"schemagate", "schemagate"};
-    app.set_help_flag();  // help is answered above, from the table
-    app.require_subcommand(1);
-    SettingFlags flags;
-    std::map<std::string, std::string> values;  // "<command> <flag>" -> value
-    std::map<std::string, bool> switches;       // "<command> <flag>" -> given
-    for (const auto& c : commands()) {
-        if (c.name == "help") {
-            continue;
-        }
-        auto* sub = app.add_subcommand(std::string(c.name), std::string(c.summary));
-        for (const auto& f : c.flags) {
-            const std::string key = std::string(c.name) + " " + std::string(f.name);
-            if (f.arg.empty() && !f.positional) {
-                sub->add_flag(std::string(f.name), switches[key], std::string(f.help));
-            } else {
-                auto* option =
-                    sub->add_option(std::string(f.name), values[key], std::string(f.help))
-                        ->type_name(f.positional ? "TEXT" : std::string(f.arg));
-                if (f.required) {
-                    option->required();
-                }
-            }
-        }
-        if (c.settings != 0) {
-            flags.add_to(sub, c.settings);
-        }
-    }
     try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        std::fprintf(stderr, "schemagate: %s; see `schemagate help %s`\n", e.what(), argv[1]);
-        return kExitUsage;
-    }
-    const std::string name = app.get_subcommands().front()->get_name();
-    const auto value = [&](std::string_view flag) {
-        return values[name + " " + std::string(flag)];
-    };
-    const auto given = [&](std::string_view flag) {
-        return switches[name + " " + std::string(flag)];
-    };
-
-    try {
-        if (name == "version" || name == "healthcheck" || name == "new") {
-            // No handler and nothing to clean up: these die of a stop signal like any small tool.
-            wait::unblock_stop_signals();
-        }
-        if (name == "version") {
-            return cmd_version();
-        }
-        if (name == "healthcheck") {
-            std::optional<config::Millis> wait;
-            if (const std::string text = value("--wait"); !text.empty()) {
-                wait = config::parse_duration(text);
-                if (!wait || wait->count() <= 0) {
-                    std::fprintf(stderr,
-                                 "schemagate: healthcheck --wait %s: not a duration; use e.g. "
-                                 "10m, 90s or 500ms\n",
-                                 text.c_str());
-                    return kExitUsage;
-                }
-            }
-            return cmd_healthcheck(value("--url"), wait);
-        }
-        const std::string target = name == "migrate" ? value("--target") : std::string();
-        if (!target.empty() && !migrate::Version::parse(target)) {
-            std::fprintf(stderr,
-                         "schemagate: --target %s: not a version; use numbers separated by dots "
-                         "(1.1)\n",
-                         target.c_str());
-            return kExitUsage;
-        }
-        const bool needs_service =
-            !((name == "validate" || name == "plan") && given("--offline")) && name != "new";
-        auto config = load_config(flags, needs_service);
-        if (!config) {
-            return kExitUsage;
-        }
-        config->target_version = target;
-        if (name == "run") {
-            return run_daemon(*config);
-        }
-        if (name == "migrate") {
-            return cmd_migrate(*config);
-        }
-        if (name == "status") {
-            return cmd_status(*config, given("--json"));
-        }
-        if (name == "validate") {
-            return cmd_validate(*config, given("--offline"));
-        }
-        if (name == "plan") {
-            return cmd_plan(*config, given("--json"), given("--offline"));
-        }
-        if (name == "new") {
-            if (given("--timestamp") && given("--sequential")) {
-                std::fprintf(stderr,
-                             "schemagate: new: --timestamp and --sequential exclude "
-                             "each other; give one\n");
-                return kExitUsage;
-            }
-            const bool timestamp =
-                given("--timestamp") || (config->timestamp_versions && !given("--sequential"));
-            return cmd_new(*config, value("description"), timestamp);
-        }
-        if (name == "undo") {
-            return cmd_undo(*config, value("--to"));
-        }
-        if (name == "repair") {
-            return cmd_repair(*config);
-        }
-        if (name == "baseline") {
-            return cmd_baseline(*config, value("--version"), value("--description"));
-        }
+        return run_command(line);
     } catch (const std::exception& e) {
         spdlog::critical("unexpected error: {}", e.what());
         return kExitFailed;
     }
-    return kExitUsage;
 }
 
 }  // namespace sg::cli

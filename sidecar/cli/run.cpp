@@ -136,9 +136,8 @@ bool run_io(asio::io_context& io) {
     return false;
 }
 
-}  // namespace
-
-int run_daemon(const config::Config& config) {
+// The snapshot /health shows before the worker has done anything.
+std::shared_ptr<State> make_state(const config::Config& config) {
     auto state = std::make_shared<State>();
     state->update([&](Snapshot& s) {
         s.service = config.service;
@@ -151,6 +150,114 @@ int run_daemon(const config::Config& config) {
         s.connection = config::masked(config.database_url);
         s.started_at = Clock::now();
     });
+    return state;
+}
+
+// False, logged, when the address cannot be had.
+bool start_serving(http::Server& server, const config::Config& config) {
+    try {
+        server.listen(config.listen_host, config.listen_port);
+    } catch (const std::exception& e) {
+        spdlog::error("{}; set SCHEMAGATE_LISTEN to a free address", e.what());
+        return false;
+    }
+    spdlog::info("serving /livez /readyz /health /metrics address={}:{}", config.listen_host,
+                 server.port());
+    return true;
+}
+
+// The worker thread's body: an exception ends the work, not the process; /health shows it.
+void run_worker(const config::Config& config, State& state, wait::Stop& stop) {
+    try {
+        work(config, state, stop);
+    } catch (const std::exception& e) {
+        spdlog::critical("worker stopped unexpectedly: {}", e.what());
+        state.update([&](Snapshot& s) {
+            s.phase = Phase::kFailed;
+            s.last_error = std::string("internal error: ") + e.what();
+        });
+    }
+}
+
+// SIGINT/SIGTERM, on the io thread. The first asks the worker to stop and gives it kStopGrace,
+// then stops the server and the io_context; a second one exits at once.
+class StopOnSignal {
+  public:
+    StopOnSignal(asio::io_context& io, asio::signal_set& signals, http::Server& server,
+                 State& state, wait::Stop& stop, const std::atomic<bool>& worker_done)
+        : io_(io),
+          signals_(signals),
+          server_(server),
+          state_(state),
+          stop_(stop),
+          worker_done_(worker_done),
+          timer_(io) {}
+
+    void start() { await_signal(); }
+
+  private:
+    void await_signal() {
+        signals_.async_wait([this](const boost::system::error_code& ec, int signal_number) {
+            on_signal(ec, signal_number);
+        });
+    }
+
+    void on_signal(const boost::system::error_code& ec, int signal_number) {
+        if (ec) {
+            return;
+        }
+        if (stop_.requested()) {
+            spdlog::warn("second signal: exiting now");
+            spdlog::default_logger()->flush();
+            std::_Exit(0);
+        }
+        spdlog::info("stopping signal={}: cancelling work, releasing the lock", signal_number);
+        state_.update([](Snapshot& s) { s.stopping = true; });
+        stop_.request();
+        deadline_ = std::chrono::steady_clock::now() + kStopGrace;
+        wait_for_worker();
+        await_signal();
+    }
+
+    void wait_for_worker() {
+        if (worker_done_ || std::chrono::steady_clock::now() >= deadline_) {
+            server_.stop();
+            io_.stop();
+            return;
+        }
+        timer_.expires_after(milliseconds(20));
+        timer_.async_wait([this](const boost::system::error_code&) { wait_for_worker(); });
+    }
+
+    asio::io_context& io_;
+    asio::signal_set& signals_;
+    http::Server& server_;
+    State& state_;
+    wait::Stop& stop_;
+    const std::atomic<bool>& worker_done_;
+    asio::steady_timer timer_;
+    std::chrono::steady_clock::time_point deadline_{};
+};
+
+// The io thread cannot go on: stop the worker (within kStopGrace) and exit so that the
+// sidecar is restarted.
+[[noreturn]] void exit_as_io_failed(State& state, wait::Stop& stop,
+                                    const std::atomic<bool>& worker_done) {
+    spdlog::critical("the HTTP server keeps failing; exiting so that it is restarted");
+    state.update([](Snapshot& s) { s.stopping = true; });
+    stop.request();
+    const auto until = std::chrono::steady_clock::now() + kStopGrace;
+    while (!worker_done && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(milliseconds(20));
+    }
+    spdlog::default_logger()->flush();
+    std::_Exit(1);
+}
+
+}  // namespace
+
+int run_daemon(const config::Config& config) {
+    const auto state = make_state(config);
     app::log_banner(config, "run");
 
     asio::io_context io(1);
@@ -159,72 +266,24 @@ int run_daemon(const config::Config& config) {
     asio::signal_set signals(io, SIGINT, SIGTERM);
     metrics::HttpCounters counters;
     http::Server server(io, config.http, state, counters);
-    try {
-        server.listen(config.listen_host, config.listen_port);
-    } catch (const std::exception& e) {
-        spdlog::error("{}; set SCHEMAGATE_LISTEN to a free address", e.what());
+    if (!start_serving(server, config)) {
         return 2;
     }
-    spdlog::info("serving /livez /readyz /health /metrics address={}:{}", config.listen_host,
-                 server.port());
 
     wait::Stop stop;
     std::atomic<bool> worker_done{false};
     std::jthread worker([&] {
-        try {
-            work(config, *state, stop);
-        } catch (const std::exception& e) {
-            spdlog::critical("worker stopped unexpectedly: {}", e.what());
-            state->update([&](Snapshot& s) {
-                s.phase = Phase::kFailed;
-                s.last_error = std::string("internal error: ") + e.what();
-            });
-        }
+        run_worker(config, *state, stop);
         worker_done = true;
     });
 
-    asio::steady_timer timer(io);
-    const auto deadline = std::make_shared<std::chrono::steady_clock::time_point>();
-    std::function<void()> wait_for_worker = [&] {
-        if (worker_done || std::chrono::steady_clock::now() >= *deadline) {
-            server.stop();
-            io.stop();
-            return;
-        }
-        timer.expires_after(milliseconds(20));
-        timer.async_wait([&](const boost::system::error_code&) { wait_for_worker(); });
-    };
-    std::function<void(const boost::system::error_code&, int)> on_signal =
-        [&](const boost::system::error_code& ec, int signal_number) {
-            if (ec) {
-                return;
-            }
-            if (stop.requested()) {
-                spdlog::warn("second signal: exiting now");
-                spdlog::default_logger()->flush();
-                std::_Exit(0);
-            }
-            spdlog::info("stopping signal={}: cancelling work, releasing the lock", signal_number);
-            state->update([](Snapshot& s) { s.stopping = true; });
-            stop.request();
-            *deadline = std::chrono::steady_clock::now() + kStopGrace;
-            wait_for_worker();
-            signals.async_wait(on_signal);
-        };
-    signals.async_wait(on_signal);
+    StopOnSignal stop_on_signal(io, signals, server, *state, stop, worker_done);
+    stop_on_signal.start();
     // main blocked the stop signals; the handler owns them now (the worker, started above,
     // keeps them blocked). One that arrived during start-up is delivered here, to the handler.
     wait::unblock_stop_signals();
     if (!run_io(io)) {
-        spdlog::critical("the HTTP server keeps failing; exiting so that it is restarted");
-        state->update([](Snapshot& s) { s.stopping = true; });
-        stop.request();
-        const auto until = std::chrono::steady_clock::now() + kStopGrace;
-        while (!worker_done && std::chrono::steady_clock::now() < until) {
-            std::this_thread::sleep_for(milliseconds(20));
-        }
-        spdlog::default_logger()->flush();
-        std::_Exit(1);
+        exit_as_io_failed(*state, stop, worker_done);
     }
 
     if (!worker_done) {

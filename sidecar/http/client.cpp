@@ -1,5 +1,6 @@
 #include "sidecar/http/client.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <exception>
 #include <string>
@@ -89,6 +90,132 @@ std::string seconds_text(std::chrono::milliseconds timeout) {
     return std::to_string(timeout.count()) + "ms";
 }
 
+struct Authority {
+    std::string_view host;
+    std::string_view port;  // empty when the URL names none
+};
+
+// "host[:port]" or "[v6 address][:port]".
+std::optional<Authority> split_authority(std::string_view authority, std::string& error) {
+    Authority result;
+    if (!authority.empty() && authority.front() == '[') {
+        const auto close = authority.find(']');
+        if (close == std::string_view::npos) {
+            error = "unterminated [ in the host";
+            return std::nullopt;
+        }
+        result.host = authority.substr(1, close - 1);
+        const auto after = authority.substr(close + 1);
+        if (!after.empty()) {
+            if (after.front() != ':') {
+                error = "unexpected text after ]";
+                return std::nullopt;
+            }
+            result.port = after.substr(1);
+            if (result.port.empty()) {
+                error = "empty port";
+                return std::nullopt;
+            }
+        }
+        return result;
+    }
+    const auto colon = authority.find(':');
+    result.host = authority.substr(0, colon);
+    if (colon != std::string_view::npos) {
+        result.port = authority.substr(colon + 1);
+        if (result.port.empty()) {
+            error = "empty port";
+            return std::nullopt;
+        }
+    }
+    return result;
+}
+
+bool has_control_or_space(std::string_view text) {
+    return std::any_of(text.begin(), text.end(), [](char c) {
+        return std::iscntrl(static_cast<unsigned char>(c)) != 0 || c == ' ';
+    });
+}
+
+beast_http::request<beast_http::empty_body> make_request(const Url& url) {
+    beast_http::request<beast_http::empty_body> request{beast_http::verb::get, url.target, 11};
+    const bool is_v6 = url.host.find(':') != std::string::npos;
+    request.set(beast_http::field::host,
+                (is_v6 ? "[" + url.host + "]" : url.host) + ":" + std::to_string(url.port));
+    request.set(beast_http::field::user_agent, std::string("schemagate-healthcheck/") + kVersion);
+    request.set(beast_http::field::connection, "close");
+    return request;
+}
+
+// Connect, write, read: one chain of handlers on an io_context of its own, run for `timeout`.
+GetResult exchange(const Url& url, std::chrono::milliseconds timeout) {
+    asio::io_context io;
+    beast::tcp_stream stream(io);
+    beast::flat_buffer buffer;
+    const auto request = make_request(url);
+    beast_http::response_parser<beast_http::string_body> parser;
+    parser.body_limit(kBodyLimit);
+
+    ErrorCode failure;
+    bool done = false;
+    const auto fail = [&](const ErrorCode& ec) {
+        failure = ec;
+        done = true;
+    };
+    const auto on_read = [&](const ErrorCode& ec, std::size_t) {
+        if (ec && !(ec == beast_http::error::body_limit && parser.is_header_done())) {
+            fail(ec);
+            return;
+        }
+        done = true;
+    };
+    const auto on_write = [&](const ErrorCode& ec, std::size_t) {
+        if (ec) {
+            fail(ec);
+            return;
+        }
+        beast_http::async_read(stream, buffer, parser, on_read);
+    };
+    const auto on_connect = [&](const ErrorCode& ec, const tcp::endpoint&) {
+        if (ec) {
+            fail(ec);
+            return;
+        }
+        beast_http::async_write(stream, request, on_write);
+    };
+
+    stream.expires_after(timeout);
+    ErrorCode address_ec;
+    const auto address = asio::ip::make_address(url.host, address_ec);
+    tcp::resolver resolver(io);
+    if (!address_ec) {
+        const std::vector<tcp::endpoint> endpoints{tcp::endpoint(address, url.port)};
+        stream.async_connect(endpoints, on_connect);
+    } else {
+        resolver.async_resolve(url.host, std::to_string(url.port), tcp::resolver::numeric_service,
+                               [&](const ErrorCode& ec, const tcp::resolver::results_type& r) {
+                                   if (ec) {
+                                       fail(ec);
+                                       return;
+                                   }
+                                   stream.async_connect(r, on_connect);
+                               });
+    }
+    io.run_for(timeout);
+
+    GetResult result;
+    if (!done) {
+        result.error = "no answer within " + seconds_text(timeout);
+    } else if (failure) {
+        result.refused = failure == boost::system::errc::connection_refused;
+        result.error = describe(failure);
+    } else {
+        result.status = parser.get().result_int();
+        result.body = parser.get().body();
+    }
+    return result;
+}
+
 }  // namespace
 
 std::optional<Url> parse_url(std::string_view url, std::string& error) {
@@ -112,157 +239,52 @@ std::optional<Url> parse_url(std::string_view url, std::string& error) {
         error = "credentials in the URL are not supported";
         return std::nullopt;
     }
-
-    Url result;
-    std::string_view host;
-    std::string_view port;
-    if (!authority.empty() && authority.front() == '[') {
-        const auto close = authority.find(']');
-        if (close == std::string_view::npos) {
-            error = "unterminated [ in the host";
-            return std::nullopt;
-        }
-        host = authority.substr(1, close - 1);
-        const auto after = authority.substr(close + 1);
-        if (!after.empty()) {
-            if (after.front() != ':') {
-                error = "unexpected text after ]";
-                return std::nullopt;
-            }
-            port = after.substr(1);
-            if (port.empty()) {
-                error = "empty port";
-                return std::nullopt;
-            }
-        }
-    } else {
-        const auto colon = authority.find(':');
-        host = authority.substr(0, colon);
-        if (colon != std::string_view::npos) {
-            port = authority.substr(colon + 1);
-            if (port.empty()) {
-                error = "empty port";
-                return std::nullopt;
-            }
-        }
+    const auto parts = split_authority(authority, error);
+    if (!parts) {
+        return std::nullopt;
     }
-    if (host.empty()) {
+    if (parts->host.empty()) {
         error = "missing host";
         return std::nullopt;
     }
-    for (const char c : host) {
-        if (std::iscntrl(static_cast<unsigned char>(c)) != 0 || c == ' ') {
-            error = "invalid character in the host";
-            return std::nullopt;
-        }
+    if (has_control_or_space(parts->host)) {
+        error = "invalid character in the host";
+        return std::nullopt;
     }
-    for (const char c : target) {
-        if (std::iscntrl(static_cast<unsigned char>(c)) != 0 || c == ' ') {
-            error = "invalid character in the path";
-            return std::nullopt;
-        }
+    if (has_control_or_space(target)) {
+        error = "invalid character in the path";
+        return std::nullopt;
     }
-    if (!port.empty()) {
-        const auto number = parse_port(port);
+    Url result;
+    if (!parts->port.empty()) {
+        const auto number = parse_port(parts->port);
         if (!number) {
-            error = "invalid port \"" + std::string(port) + "\" (1-65535)";
+            error = "invalid port \"" + std::string(parts->port) + "\" (1-65535)";
             return std::nullopt;
         }
         result.port = *number;
     }
-    result.host = std::string(host);
+    result.host = std::string(parts->host);
     result.target =
         target.empty() || target.front() != '/' ? "/" + std::string(target) : std::string(target);
     return result;
 }
 
 GetResult get_status(std::string_view url, std::chrono::milliseconds timeout) {
-    GetResult result;
     std::string error;
     const auto parsed = parse_url(url, error);
     if (!parsed) {
+        GetResult result;
         result.error = "invalid URL: " + error;
         return result;
     }
     if (timeout.count() <= 0) {
         timeout = std::chrono::milliseconds(1);
     }
-
     try {
-        asio::io_context io;
-        beast::tcp_stream stream(io);
-        beast::flat_buffer buffer;
-        beast_http::request<beast_http::empty_body> request{beast_http::verb::get, parsed->target,
-                                                            11};
-        const bool is_v6 = parsed->host.find(':') != std::string::npos;
-        request.set(beast_http::field::host, (is_v6 ? "[" + parsed->host + "]" : parsed->host) +
-                                                 ":" + std::to_string(parsed->port));
-        request.set(beast_http::field::user_agent,
-                    std::string("schemagate-healthcheck/") + kVersion);
-        request.set(beast_http::field::connection, "close");
-        beast_http::response_parser<beast_http::string_body> parser;
-        parser.body_limit(kBodyLimit);
-
-        ErrorCode failure;
-        bool done = false;
-        const auto fail = [&](const ErrorCode& ec) {
-            failure = ec;
-            done = true;
-        };
-        const auto on_read = [&](const ErrorCode& ec, std::size_t) {
-            if (ec && !(ec == beast_http::error::body_limit && parser.is_header_done())) {
-                fail(ec);
-                return;
-            }
-            done = true;
-        };
-        const auto on_write = [&](const ErrorCode& ec, std::size_t) {
-            if (ec) {
-                fail(ec);
-                return;
-            }
-            beast_http::async_read(stream, buffer, parser, on_read);
-        };
-        const auto on_connect = [&](const ErrorCode& ec, const tcp::endpoint&) {
-            if (ec) {
-                fail(ec);
-                return;
-            }
-            beast_http::async_write(stream, request, on_write);
-        };
-
-        stream.expires_after(timeout);
-        ErrorCode address_ec;
-        const auto address = asio::ip::make_address(parsed->host, address_ec);
-        tcp::resolver resolver(io);
-        if (!address_ec) {
-            const std::vector<tcp::endpoint> endpoints{tcp::endpoint(address, parsed->port)};
-            stream.async_connect(endpoints, on_connect);
-        } else {
-            resolver.async_resolve(parsed->host, std::to_string(parsed->port),
-                                   tcp::resolver::numeric_service,
-                                   [&](const ErrorCode& ec, const tcp::resolver::results_type& r) {
-                                       if (ec) {
-                                           fail(ec);
-                                           return;
-                                       }
-                                       stream.async_connect(r, on_connect);
-                                   });
-        }
-        io.run_for(timeout);
-        if (!done) {
-            result.error = "no answer within " + seconds_text(timeout);
-            return result;
-        }
-        if (failure) {
-            result.refused = failure == boost::system::errc::connection_refused;
-            result.error = describe(failure);
-            return result;
-        }
-        result.status = parser.get().result_int();
-        result.body = parser.get().body();
-        return result;
+        return exchange(*parsed, timeout);
     } catch (const std::exception& e) {
+        GetResult result;
         result.error = e.what();
         return result;
     }

@@ -49,7 +49,7 @@ class Server {
     // Open connections (for tests and diagnostics).
     [[nodiscard]] std::size_t connections() const;
 
-    class Core;  // shared by the server and its connections
+    class Core;  // shared by the server and its connections (server_detail.hpp)
 
   private:
     std::shared_ptr<Core> core_;

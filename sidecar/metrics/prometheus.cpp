@@ -91,10 +91,10 @@ std::string format_value(double value) {
     return {buffer.data(), result.ptr};
 }
 
-std::string render(const app::Snapshot& snapshot, const HttpCounters& counters) {
-    std::string out;
-    out.reserve(4096);
+namespace {
 
+// The process and its lifecycle: build, up, ready, phase.
+void render_lifecycle(std::string& out, const app::Snapshot& snapshot) {
     header(out, "schemagate_build_info", "gauge",
            "Build information of the running schemagate; the value is always 1.");
     sample(out, "schemagate_build_info", {{"version", escape_label_value(snapshot.version)}}, "1");
@@ -113,7 +113,9 @@ std::string render(const app::Snapshot& snapshot, const HttpCounters& counters) 
         sample(out, "schemagate_phase", {{"phase", app::to_string(phase)}},
                phase == snapshot.phase ? "1" : "0");
     }
+}
 
+void render_initialisation(std::string& out, const app::Snapshot& snapshot) {
     header(out, "schemagate_init_attempts_total", "counter",
            "Database connection attempts of the current initialisation.");
     sample(out, "schemagate_init_attempts_total", format_integer(snapshot.attempts));
@@ -121,7 +123,9 @@ std::string render(const app::Snapshot& snapshot, const HttpCounters& counters) 
     header(out, "schemagate_init_duration_seconds", "gauge",
            "Wall time of the last completed initialisation, in seconds.");
     sample(out, "schemagate_init_duration_seconds", format_value(snapshot.init_seconds));
+}
 
+void render_migration_counts(std::string& out, const app::Snapshot& snapshot) {
     header(out, "schemagate_migrations_applied", "gauge",
            "Migrations successfully applied according to the history table.");
     sample(out, "schemagate_migrations_applied", format_integer(snapshot.applied));
@@ -133,9 +137,11 @@ std::string render(const app::Snapshot& snapshot, const HttpCounters& counters) 
     header(out, "schemagate_migrations_failed", "gauge",
            "Failed migrations recorded in the history table.");
     sample(out, "schemagate_migrations_failed", format_integer(snapshot.failed));
+}
 
-    // One series per script applied in this run; repeatable and seed scripts have no version,
-    // so their description names them. A script applied twice in one run keeps its last time.
+// One series per script applied in this run; repeatable and seed scripts have no version,
+// so their description names them. A script applied twice in one run keeps its last time.
+void render_migration_durations(std::string& out, const app::Snapshot& snapshot) {
     header(out, "schemagate_migration_duration_seconds", "gauge",
            "Execution time of each script applied in this run, in seconds (version, or the "
            "description of a repeatable or seed script).");
@@ -162,7 +168,9 @@ std::string render(const app::Snapshot& snapshot, const HttpCounters& counters) 
         sample(out, "schemagate_migration_duration_seconds",
                {{"version", s.version}, {"type", s.type}}, format_value(s.seconds));
     }
+}
 
+void render_lock_retries(std::string& out, const app::Snapshot& snapshot) {
     header(out, "schemagate_lock_retries_total", "counter",
            "Times a migration file was tried again after a statement waited longer than "
            "SCHEMAGATE_STATEMENT_LOCK_TIMEOUT for a lock, by script.");
@@ -170,11 +178,16 @@ std::string render(const app::Snapshot& snapshot, const HttpCounters& counters) 
         sample(out, "schemagate_lock_retries_total", {{"script", escape_label_value(script)}},
                format_integer(count));
     }
+}
 
+void render_database(std::string& out, const app::Snapshot& snapshot) {
     header(out, "schemagate_database_up", "gauge",
            "1 when the last check of the kept database connection succeeded.");
     sample(out, "schemagate_database_up", snapshot.db.reachable ? "1" : "0");
+}
 
+// Buckets never hit are left out, so an idle sidecar exposes few series.
+void render_http_requests(std::string& out, const HttpCounters& counters) {
     header(out, "schemagate_http_requests_total", "counter",
            "HTTP requests answered, by path (a known path or \"other\") and status code.");
     for (std::size_t e = 0; e < kEndpointCount; ++e) {
@@ -191,6 +204,20 @@ std::string render(const app::Snapshot& snapshot, const HttpCounters& counters) 
                    {{"path", path_label(endpoint)}, {"code", code}}, format_integer(value));
         }
     }
+}
+
+}  // namespace
+
+std::string render(const app::Snapshot& snapshot, const HttpCounters& counters) {
+    std::string out;
+    out.reserve(4096);
+    render_lifecycle(out, snapshot);
+    render_initialisation(out, snapshot);
+    render_migration_counts(out, snapshot);
+    render_migration_durations(out, snapshot);
+    render_lock_retries(out, snapshot);
+    render_database(out, snapshot);
+    render_http_requests(out, counters);
     return out;
 }
 
