@@ -1,5 +1,5 @@
 // The checks that involve more than one setting. parse() runs each right after the settings it
-// reads, so problems keep the order of the settings table. Internal to the config module.
+// involves, so its problem is reported among theirs. Internal to the config module.
 #pragma once
 
 #include "sidecar/config/config.hpp"

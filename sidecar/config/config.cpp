@@ -9,8 +9,6 @@
 #include "sidecar/config/reader.hpp"
 #include "sidecar/config/values.hpp"
 
-extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX, not in a header
-
 namespace sg::config {
 
 namespace {
@@ -18,17 +16,13 @@ namespace {
 using detail::check_backoff_order;
 using detail::check_database_named;
 using detail::check_reserved_names;
-using detail::kFileSuffix;
 using detail::kMaxIdentifierBytes;
-using detail::kPrefix;
 using detail::Reader;
-using values::ends_with;
 using values::is_control;
 using values::is_extension_name;
 using values::parse_count;
 using values::parse_listen;
 using values::quote;
-using values::starts_with;
 using values::to_lower;
 using values::trim;
 
@@ -317,43 +311,6 @@ void read_http_limits(Reader& r, HttpLimits& http) {
 
 }  // namespace
 
-std::string_view to_string(Isolation isolation) {
-    switch (isolation) {
-        case Isolation::kShared:
-            return "shared";
-        case Isolation::kSchema:
-            return "schema";
-        case Isolation::kDatabase:
-            return "database";
-    }
-    return "shared";
-}
-
-std::string_view to_string(LogFormat format) {
-    return format == LogFormat::kJson ? "json" : "text";
-}
-
-std::string_view to_string(LintMode mode) {
-    switch (mode) {
-        case LintMode::kError:
-            return "error";
-        case LintMode::kOff:
-            return "off";
-        case LintMode::kWarn:
-            break;
-    }
-    return "warn";
-}
-
-std::string flag_for(std::string_view variable) {
-    if (starts_with(variable, kPrefix)) {
-        variable.remove_prefix(kPrefix.size());
-    }
-    std::string flag = to_lower(variable);
-    std::replace(flag.begin(), flag.end(), '_', '-');
-    return flag;
-}
-
 // Service name -> PostgreSQL identifier: ASCII letters are lower-cased and '-', '.' and ' '
 // become '_' ("User-Service.v2" -> "user_service_v2"); every other byte (digits, '_', non-ASCII
 // UTF-8, punctuation) is kept as it is and the name is quoted wherever it is used in SQL.
@@ -373,33 +330,7 @@ std::string identifier_for(std::string_view service) {
     return out;
 }
 
-void set_override(Env& env, std::string_view variable, std::string value) {
-    if (ends_with(variable, kFileSuffix)) {
-        const std::string_view base = variable.substr(0, variable.size() - kFileSuffix.size());
-        if (const Setting* s = find_setting(base); s != nullptr && s->secret_file_allowed) {
-            env.erase(std::string(base));
-        }
-    } else if (const Setting* s = find_setting(variable); s != nullptr && s->secret_file_allowed) {
-        env.erase(std::string(variable) + std::string(kFileSuffix));
-    }
-    env[std::string(variable)] = std::move(value);
-}
-
-Env process_environment() {
-    Env env;
-    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-        const std::string_view text(*entry);
-        const std::size_t eq = text.find('=');
-        if (eq == std::string_view::npos || eq == 0) {
-            continue;
-        }
-        env.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
-    }
-    return env;
-}
-
-// One step per group of settings, in the order of the settings table, so problems are reported
-// in that order.
+// One step per group of settings. The order of the steps is the order problems are reported in.
 ParseResult parse(const Env& env, Requirements requirements, FileReader read_file) {
     Reader r(env, read_file);
     Config c;
