@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -11,6 +15,7 @@ namespace sg::config {
 namespace {
 
 constexpr std::string_view kMask = "****";
+constexpr std::uintmax_t kMaxSecretFileBytes = std::uintmax_t{1024} * 1024;
 
 char lower(char c) {
     return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -247,6 +252,49 @@ std::string mask_dsn(const std::string& dsn) {
 
 std::string masked(const Secret& dsn) {
     return mask_dsn(dsn.reveal());
+}
+
+std::optional<std::string> read_secret_file(const std::filesystem::path& path, std::string& error) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto status = fs::status(path, ec);
+    if (ec) {
+        error = ec.message();
+        return std::nullopt;
+    }
+    if (fs::is_directory(status)) {
+        error = "it is a directory";
+        return std::nullopt;
+    }
+    // Only regular files (a secret mount's symlinks lead to one): a FIFO would block start-up
+    // forever and a device such as /dev/zero never ends.
+    if (!fs::is_regular_file(status)) {
+        error = "it is not a regular file";
+        return std::nullopt;
+    }
+    const auto size = fs::file_size(path, ec);
+    if (!ec && size > kMaxSecretFileBytes) {
+        error = "it is larger than 1 MiB";
+        return std::nullopt;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        error = std::strerror(errno);  // NOLINT(concurrency-mt-unsafe): start-up, one thread
+        return std::nullopt;
+    }
+    // Bounded even if the file grows while it is read.
+    std::string content(static_cast<std::size_t>(kMaxSecretFileBytes) + 1, '\0');
+    in.read(content.data(), static_cast<std::streamsize>(content.size()));
+    if (in.bad()) {
+        error = "read error";
+        return std::nullopt;
+    }
+    content.resize(static_cast<std::size_t>(in.gcount()));
+    if (content.size() > kMaxSecretFileBytes) {
+        error = "it is larger than 1 MiB";
+        return std::nullopt;
+    }
+    return content;
 }
 
 }  // namespace sg::config

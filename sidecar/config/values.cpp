@@ -262,6 +262,34 @@ std::optional<LintMode> parse_lint_mode(std::string_view text) {
     return std::nullopt;
 }
 
+std::string_view to_string(Isolation isolation) {
+    switch (isolation) {
+        case Isolation::kShared:
+            return "shared";
+        case Isolation::kSchema:
+            return "schema";
+        case Isolation::kDatabase:
+            return "database";
+    }
+    return "shared";
+}
+
+std::string_view to_string(LogFormat format) {
+    return format == LogFormat::kJson ? "json" : "text";
+}
+
+std::string_view to_string(LintMode mode) {
+    switch (mode) {
+        case LintMode::kError:
+            return "error";
+        case LintMode::kOff:
+            return "off";
+        case LintMode::kWarn:
+            break;
+    }
+    return "warn";
+}
+
 std::string local_url(std::string_view listen, std::string_view path) {
     const std::optional<Listen> parsed = parse_listen(listen);
     const Config defaults;

@@ -1,5 +1,6 @@
 // The value parsers of the settings: text helpers, durations, counts, ports, listen addresses,
-// quoting for messages. Used by config.cpp; pure, so the unit tests and the fuzzer reach them.
+// quoting for messages. Used across the config module; pure, so the unit tests and the fuzzer
+// reach them.
 #pragma once
 
 #include <cstdint>
