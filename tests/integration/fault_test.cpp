@@ -80,16 +80,22 @@ int random_between(int low, int high) {
 }
 
 // True once `pid` runs code of ours: main.cpp's pre-initialisation blocks SIGTERM first thing,
-// and later a handler catches it (the signal mask and handlers /proc shows). Before that the
-// process is still in the dynamic loader, which no program can guard; under load that alone can
-// outlast a fixed delay after the spawn.
+// and later a handler catches it (the signal mask and handlers /proc shows); or once it has
+// ended. Before that the process is still in the dynamic loader, which no program can guard;
+// under load that alone can outlast a fixed delay after the spawn.
 bool guards_sigterm(pid_t pid, std::chrono::milliseconds timeout) {
     const auto bit = std::uint64_t{1} << (SIGTERM - 1);
     const auto until = Steady::now() + timeout;
     while (Steady::now() < until) {
         std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+        if (!in) {
+            return true;  // reaped already
+        }
         std::string line;
         while (std::getline(in, line)) {
+            if (line.rfind("State:", 0) == 0 && line.find_first_of("ZX", 6) != std::string::npos) {
+                return true;  // exited, not yet reaped
+            }
             if ((line.rfind("SigBlk:", 0) == 0 || line.rfind("SigCgt:", 0) == 0) &&
                 (std::stoull(line.substr(7), nullptr, 16) & bit) != 0) {
                 return true;
@@ -306,6 +312,7 @@ TEST_SUITE("fault") {
             env["SCHEMAGATE_LISTEN"] = "127.0.0.1:" + std::to_string(sg::test::free_port());
             sg::test::Process p({sg::test::schemagate_binary(), daemon ? "run" : "migrate"}, env);
             std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+            REQUIRE(guards_sigterm(p.pid(), 10s));  // still loading: signal when it is not
             if (!contains(p.output_so_far(), "finished")) {
                 ++mid_run;
             }
