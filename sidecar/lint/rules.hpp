@@ -2,6 +2,8 @@
 // release (index builds without CONCURRENTLY, validating constraints, table rewrites, destructive
 // changes, several ACCESS EXCLUSIVE locks in one transaction), each with a stable id, and the
 // `-- schemagate:allow <rule> <reason>` directive that silences one. Pure: no I/O, no logging.
+// The rule table is in rules.cpp, what each rule flags in checks.cpp, how a file is read in
+// linter.cpp.
 #pragma once
 
 #include <map>
@@ -77,12 +79,39 @@ class Linter {
                    bool pending);
 
   private:
-    struct Context;
+    // What the statements of one file tell the checks of the later ones in it.
+    struct Context {
+        const migrate::Migration* migration = nullptr;
+        bool transactional = true;
+        std::set<std::string> exclusive;  // existing tables locked ACCESS EXCLUSIVE so far
+        bool exclusive_reported = false;
+        std::map<std::string, std::string> added_not_valid;  // constraint -> table, in this file
+    };
+    class Findings;  // one statement's findings
+
+    // check() dispatches on the statement's kind to the checks below (checks.cpp).
     void check(const StatementReport& st, Context& ctx, std::vector<Finding>& out);
+    void check_create_index(const StatementFacts& f, Findings& out) const;
+    void check_reindex(const StatementFacts& f, Findings& out) const;
+    void check_drop_index(const StatementFacts& f, Findings& out) const;
+    void check_alter_table(const StatementFacts& f, const Context& ctx, Findings& out) const;
+    void check_alter_action(const AlterAction& a, const std::string& table, const Context& ctx,
+                            Findings& out) const;
+    void check_rewrite(const StatementFacts& f, Findings& out) const;  // VACUUM FULL, CLUSTER
+    void check_lock_table(const StatementFacts& f, Findings& out) const;
+    void check_truncate(const StatementFacts& f, Findings& out) const;
+    void check_refresh(const StatementFacts& f, Findings& out) const;
+    void check_drop_table(const StatementFacts& f, Findings& out) const;
+    void check_exclusive_locks(const StatementFacts& f, Context& ctx, Findings& out) const;
+    // The statement's targets no pending file has created so far, qualified.
+    [[nodiscard]] std::vector<std::string> existing_targets(const StatementFacts& f) const;
+
+    // learn() and add() are in linter.cpp.
     void learn(const StatementFacts& facts, bool pending, Context& ctx);
     [[nodiscard]] bool is_new(const std::string& qualified) const {
         return new_tables_.contains(qualified);
     }
+    [[nodiscard]] std::string qualified(const Relation& r) const { return r.qualified(schema_); }
 
     std::string schema_;
     std::set<std::string> new_tables_;                // created by pending files so far

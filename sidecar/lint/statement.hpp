@@ -1,7 +1,8 @@
 // What one SQL statement does to the tables it names: the locks it takes, on which relations,
 // and the facts the lint rules read (CONCURRENTLY, NOT VALID, USING INDEX, a volatile default).
 // Pure: reads tokens of the statement text (comments, strings and dollar-quoted bodies are never
-// taken for keywords); no I/O, no logging.
+// taken for keywords); no I/O, no logging. ALTER TABLE's actions are read in alter_table.cpp,
+// every other statement in statement.cpp.
 #pragma once
 
 #include <optional>

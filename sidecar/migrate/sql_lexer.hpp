@@ -1,6 +1,7 @@
 // SQL lexer: splits PostgreSQL migration text into statements the way psql does and classifies
 // them (transaction control, commands refused inside a transaction block).
-// Pure: no I/O, no logging; results view the caller's text.
+// Pure: no I/O, no logging; results view the caller's text. The tokenizer is in sql_tokens.cpp,
+// the splitter in sql_split.cpp, the classifiers in sql_classify.cpp.
 #pragma once
 
 #include <cstddef>
