@@ -5,11 +5,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "sidecar/app/connect.hpp"
 #include "sidecar/app/exit_code.hpp"
 #include "sidecar/db/dsn.hpp"
-#include "sidecar/lint/plan_lint.hpp"
-#include "sidecar/migrate/lint.hpp"
-#include "sidecar/migrate/placeholders.hpp"
 #include "sidecar/provision/provision.hpp"
 #include "sidecar/version.hpp"
 
@@ -20,28 +18,142 @@ namespace {
 using Steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-double seconds_since(Steady::time_point start) {
-    return std::chrono::duration<double>(Steady::now() - start).count();
+// The counts /health and /readyz?verbose show, from a plan of the files against the history.
+void publish_counts(State& state, const migrate::Plan& plan) {
+    state.update([&](Snapshot& s) {
+        s.current_version = plan.current_version;
+        s.applied = plan.applied;
+        s.pending = plan.pending();
+        s.failed = plan.failed;
+    });
 }
 
-// Causes after which a cheap probe tells as soon as the server accepts connections: it is not
-// listening yet, or listens but is still starting up or recovering (57P03, while it replays
-// WAL). Sleeping the whole back-off after "starting up" made readiness take seconds after the
-// server was ready.
-bool worth_probing(const wait::Classification& c) {
-    return c.reason.find("refused") != std::string::npos ||
-           c.reason.find("resolve") != std::string::npos ||
-           c.reason.find("socket") != std::string::npos ||
-           c.reason.find("starting up") != std::string::npos ||
-           c.reason.find("recovering") != std::string::npos ||
-           c.reason.find("not yet accepting") != std::string::npos;
+// A file applied in this run: listed, and counted while the run goes on.
+void publish_applied(State& state, const migrate::Migration& m, milliseconds ms) {
+    state.update([&](Snapshot& s) {
+        s.lock_wait.clear();
+        s.applied_this_run.push_back({m.version ? m.version->text() : "", m.description,
+                                      migrate::to_string(m.type),
+                                      std::chrono::duration<double>(ms).count()});
+        // Progress shows at /health while the run goes on, and stays right if a later
+        // file fails (the engine re-plans only after a complete run).
+        if (m.version && m.type == migrate::MigrationType::kVersioned) {
+            s.current_version = m.version->text();
+            ++s.applied;
+            s.pending = std::max(0, s.pending - 1);
+        }
+    });
 }
 
-// How often that probe runs: a refused probe costs a SYN and a RST on the network, one while
-// the server starts a backend that exits at once, and only for the few milliseconds it starts.
-constexpr milliseconds kProbeInterval{20};
+// A file whose lock was not granted and that is tried again.
+void publish_lock_retry(State& state, const migrate::Migration& m, int attempt, milliseconds delay,
+                        const std::string& blockers) {
+    state.update([&](Snapshot& s) {
+        const auto same = std::find_if(s.lock_retries.begin(), s.lock_retries.end(),
+                                       [&](const auto& r) { return r.first == m.script; });
+        if (same != s.lock_retries.end()) {
+            ++same->second;
+        } else {
+            s.lock_retries.emplace_back(m.script, 1);
+        }
+        s.lock_wait = m.script + ": lock not granted, attempt " + std::to_string(attempt) + " in " +
+                      std::to_string(delay.count()) + " ms; " +
+                      (blockers.empty() ? "no other open transaction seen"
+                                        : "oldest open transactions: " + blockers);
+    });
+}
+
+void publish_session(State& state, const migrate::ServerFacts& facts) {
+    state.update([&](Snapshot& s) {
+        s.database = facts.database;
+        s.db.reachable = true;
+        s.db.name = facts.database;
+        s.db.server_version = facts.server_version;
+        s.last_error.clear();
+    });
+}
+
+// Invalid files stop the run before any connection: the outcome, each problem logged.
+std::optional<InitOutcome> refuse_invalid(const Files& files) {
+    if (files.problems.empty()) {
+        return std::nullopt;
+    }
+    std::string message = files.problems.front();
+    if (files.problems.size() > 1) {
+        message += " (and " + std::to_string(files.problems.size() - 1) +
+                   " more problem(s); run `schemagate validate --offline`)";
+    }
+    for (const auto& p : files.problems) {
+        spdlog::error("invalid migration file: {}", p);
+    }
+    return InitOutcome{files.set.directory_missing ? InitResult::kUsage : InitResult::kInvalid,
+                       message};
+}
+
+InitResult result_of(migrate::Result result) {
+    switch (result) {
+        case migrate::Result::kOk:
+            return InitResult::kOk;
+        case migrate::Result::kFailed:
+        case migrate::Result::kUnavailable:
+            return InitResult::kFailed;
+        case migrate::Result::kInvalid:
+            return InitResult::kInvalid;
+        case migrate::Result::kLockTimeout:
+            return InitResult::kLockTimeout;
+        case migrate::Result::kStopped:
+            return InitResult::kStopped;
+    }
+    return InitResult::kOk;
+}
+
+InitOutcome unreachable(const db::ConnectFailed& e) {
+    std::string message = e.what();
+    if (!e.classification.fix.empty()) {
+        message = e.classification.reason + " (" + e.what() + "); " + e.classification.fix;
+    }
+    return {InitResult::kUnreachable, message};
+}
 
 }  // namespace
+
+// How long each phase of one run took, for /health's phase_seconds.
+class Initialiser::PhaseTimer {
+  public:
+    explicit PhaseTimer(State& state) : state_(state) {}
+
+    // Moves the run to `phase`; the phase it leaves is timed.
+    void enter(Phase phase) {
+        const Phase left = state_.snapshot()->phase;
+        if (left != phase) {
+            close(left);
+        }
+        state_.set_phase(phase);
+    }
+
+    // Times the phase the run ends in.
+    void finish() { close(state_.snapshot()->phase); }
+
+    [[nodiscard]] double total_seconds() const {
+        return std::chrono::duration<double>(Steady::now() - start_).count();
+    }
+    [[nodiscard]] const std::vector<std::pair<std::string, double>>& phases() const {
+        return phases_;
+    }
+
+  private:
+    void close(Phase left) {
+        const auto now = Steady::now();
+        phases_.emplace_back(std::string(to_string(left)),
+                             std::chrono::duration<double>(now - phase_start_).count());
+        phase_start_ = now;
+    }
+
+    State& state_;
+    Steady::time_point start_ = Steady::now();
+    Steady::time_point phase_start_ = start_;
+    std::vector<std::pair<std::string, double>> phases_;
+};
 
 int exit_code_for(InitResult result) {
     switch (result) {
@@ -94,99 +206,6 @@ void log_banner(const config::Config& c, std::string_view command) {
         config::to_string(c.log_format), http);
 }
 
-std::string service_conninfo(const config::Config& config) {
-    return db::with_defaults(config.database_url.reveal(), config::identifier_for(config.service),
-                             config.connect_timeout);
-}
-
-std::unique_ptr<db::Connection> connect_with_retry(const std::string& conninfo,
-                                                   const config::Config& config, bool provisioning,
-                                                   State* state, wait::Stop& stop,
-                                                   const char* what) {
-    wait::Backoff backoff({config.initial_delay, config.max_delay, config.max_retries});
-    // A short-timeout variant for the tries between attempts (later key=value pairs win).
-    const std::string probe = conninfo + " connect_timeout=1";
-    const auto notices = [](std::string_view text) { spdlog::debug("server notice: {}", text); };
-    const auto try_open = [&](const std::string& info) {
-        auto conn = db::Connection::open(info, provisioning, notices);
-        if (backoff.attempts() > 0) {
-            spdlog::info("connected to the {} attempts={}", what, backoff.attempts() + 1);
-        }
-        return conn;
-    };
-    for (;;) {
-        if (stop.requested()) {
-            return nullptr;
-        }
-        if (state != nullptr) {
-            state->update([](Snapshot& s) { ++s.attempts; });
-        }
-        try {
-            return try_open(conninfo);
-        } catch (const db::ConnectFailed& e) {
-            if (stop.requested()) {
-                return nullptr;
-            }
-            const auto& c = e.classification;
-            if (c.verdict == wait::Verdict::kFatal) {
-                throw;
-            }
-            const milliseconds delay = backoff.next_delay();
-            if (backoff.exhausted()) {
-                throw db::ConnectFailed(
-                    "gave up after " + std::to_string(backoff.attempts()) +
-                        (backoff.attempts() == 1 ? " attempt (" : " attempts (") + e.what() +
-                        "); check that the server is running and reachable, or "
-                        "raise DB_INIT_MAX_RETRIES",
-                    c);
-            }
-            if (state != nullptr) {
-                state->update(
-                    [&](Snapshot& s) { s.last_error = std::string(what) + ": " + c.reason; });
-            }
-            if (wait::Backoff::is_notable(backoff.attempts())) {
-                spdlog::info("{} not ready attempt={} reason=\"{}\" retry_in_ms={}", what,
-                             backoff.attempts(), c.reason, delay.count());
-            } else {
-                spdlog::debug("{} not ready attempt={} reason=\"{}\" retry_in_ms={}", what,
-                              backoff.attempts(), c.reason, delay.count());
-            }
-            if (!worth_probing(c)) {
-                if (!stop.sleep_for(delay)) {
-                    return nullptr;
-                }
-                continue;
-            }
-            // Refused, unresolvable or starting up: try again every 20 ms until the back-off
-            // delay is over. Each try is a whole connection attempt -- as cheap as PQping while
-            // the server refuses or is starting up (either way it fails before authentication)
-            // -- so the first try the server accepts is the connection, without a second backend
-            // start after a successful ping. What waiting cannot fix fails at once; anything
-            // else goes back to the counted attempts.
-            const auto until = Steady::now() + delay;
-            while (Steady::now() < until) {
-                const auto left = std::chrono::duration_cast<milliseconds>(until - Steady::now());
-                if (!stop.sleep_for(std::min(left, kProbeInterval))) {
-                    return nullptr;
-                }
-                try {
-                    return try_open(probe);
-                } catch (const db::ConnectFailed& again) {
-                    if (stop.requested()) {
-                        return nullptr;
-                    }
-                    if (again.classification.verdict == wait::Verdict::kFatal) {
-                        throw;
-                    }
-                    if (!worth_probing(again.classification)) {
-                        break;
-                    }
-                }
-            }
-        }
-    }
-}
-
 migrate::EngineOptions engine_options(const config::Config& config) {
     migrate::EngineOptions o;
     o.service = config.service;
@@ -205,71 +224,6 @@ migrate::EngineOptions engine_options(const config::Config& config) {
     }
     return o;
 }
-
-migrate::Format format_of(const config::Config& config) {
-    return migrate::parse_format(config.format).value_or(migrate::Format::kAuto);
-}
-
-migrate::Placeholders placeholders_for(const config::Config& config, const std::string& database) {
-    migrate::Placeholders placeholders;
-    for (const auto& [name, value] : config.placeholders) {
-        placeholders[name] = value;
-    }
-    placeholders["service"] = config.service;
-    placeholders["schema"] = config.schema;
-    placeholders["role"] = config.role;
-    placeholders["database"] = database;
-    migrate::add_flyway_placeholders(
-        placeholders, migrate::flyway_facts_now(config.schema, config.role, database));
-    return placeholders;
-}
-
-Files load_files(const config::Config& config, const std::string& database_for_placeholders) {
-    Files files;
-    files.set = migrate::scan(config.migrations, format_of(config));
-    for (const auto& p : files.set.problems) {
-        files.problems.push_back(p.line());
-    }
-    if (files.set.directory_missing) {
-        return files;
-    }
-    const migrate::Placeholders placeholders = placeholders_for(config, database_for_placeholders);
-    for (const auto& p : migrate::lint(files.set, placeholders)) {
-        files.problems.push_back(p.line());
-    }
-    return files;
-}
-
-std::optional<std::string> lint_before_apply(const config::Config& config,
-                                             const migrate::MigrationSet& files,
-                                             const migrate::Plan& plan,
-                                             const migrate::Placeholders& placeholders) {
-    if (config.lint == config::LintMode::kOff) {
-        return std::nullopt;
-    }
-    const lint::PlanLint report = lint::lint_plan(files, plan, placeholders, config.schema);
-    for (const auto& problem : report.problems) {
-        spdlog::warn("lint: {}", problem);
-    }
-    const auto active = report.active();
-    if (config.lint == config::LintMode::kError && !active.empty()) {
-        for (const auto* f : active) {
-            spdlog::error("lint: {}", f->text());
-        }
-        return active.front()->text() +
-               (active.size() > 1
-                    ? " (" + std::to_string(active.size() - 1) + " more finding(s) logged above)"
-                    : std::string()) +
-               "; nothing was applied: change the file as the finding says, or silence it "
-               "with -- schemagate:allow " +
-               active.front()->rule + " <reason> (or set SCHEMAGATE_LINT=warn)";
-    }
-    for (const auto* f : active) {
-        spdlog::warn("lint: {}", f->text());
-    }
-    return std::nullopt;
-}
-
 Initialiser::Initialiser(const config::Config& config, State& state, wait::Stop& stop)
     : config_(config), state_(state), stop_(stop) {}
 
@@ -295,7 +249,7 @@ InitOutcome Initialiser::provision_if_asked() {
     try {
         provision::Options options;
         options.lock_timeout = config_.lock_timeout;
-        options.notices = [](std::string_view text) { spdlog::debug("server notice: {}", text); };
+        options.notices = log_server_notice;
         const provision::Report report =
             provision::provision(*admin_connection, admin, desired, stop_, options);
         for (const auto& change : report.changes) {
@@ -315,191 +269,118 @@ InitOutcome Initialiser::provision_if_asked() {
     }
 }
 
+InitOutcome Initialiser::wait_for_service() {
+    connection_ = connect_with_retry(service_conninfo(config_), config_,
+                                     config_.admin_url.has_value(), &state_, stop_);
+    if (!connection_) {
+        return {InitResult::kStopped, "stopped while waiting for the database"};
+    }
+    return {};
+}
+
+migrate::EngineEvents Initialiser::engine_events(const migrate::MigrationSet& files,
+                                                 PhaseTimer& timer) {
+    migrate::EngineEvents events;
+    events.stage = [&timer](migrate::Stage stage) {
+        switch (stage) {
+            case migrate::Stage::kMigrating:
+                timer.enter(Phase::kMigrating);
+                break;
+            case migrate::Stage::kSeeding:
+                timer.enter(Phase::kSeeding);
+                break;
+            case migrate::Stage::kVerifying:
+                timer.enter(Phase::kVerifying);
+                break;
+        }
+    };
+    events.planned = [this](const migrate::Plan& plan) { publish_counts(state_, plan); };
+    events.applied = [this](const migrate::Migration& m, milliseconds ms) {
+        publish_applied(state_, m, ms);
+    };
+    events.lock_retry = [this](const migrate::Migration& m, int attempt, milliseconds delay,
+                               const std::string& blockers) {
+        publish_lock_retry(state_, m, attempt, delay, blockers);
+    };
+    events.before_apply = [this, &files](const migrate::Plan& plan,
+                                         const migrate::Placeholders& placeholders) {
+        return lint_before_apply(config_, files, plan, placeholders);
+    };
+    return events;
+}
+
+InitOutcome Initialiser::migrate_seed_verify(const migrate::MigrationSet& files,
+                                             PhaseTimer& timer) {
+    migrate::Engine engine(*connection_, files, engine_options(config_), stop_,
+                           engine_events(files, timer));
+    publish_session(state_, engine.connect_session());
+    const migrate::Outcome outcome = engine.migrate();
+    state_.update([](Snapshot& s) { s.lock_wait.clear(); });
+    timer.finish();
+    InitOutcome result{result_of(outcome.result), outcome.message, outcome.at.fields()};
+    if (result.result == InitResult::kFailed) {
+        refresh_counts(engine, files);
+    }
+    if (result.result == InitResult::kOk) {
+        log_finished(outcome, timer);
+    }
+    return result;
+}
+
 void Initialiser::refresh_counts(migrate::Engine& engine, const migrate::MigrationSet& files) {
     // A failed file left a failed row: count it for /health and /readyz?verbose. Best effort:
     // the failure itself is what gets reported, whatever happens here.
     try {
-        const migrate::Plan plan = migrate::make_plan(files, engine.history());
-        state_.update([&](Snapshot& s) {
-            s.current_version = plan.current_version;
-            s.applied = plan.applied;
-            s.pending = plan.pending();
-            s.failed = plan.failed;
-        });
+        publish_counts(state_, migrate::make_plan(files, engine.history()));
     } catch (const db::Error& e) {
         spdlog::debug("could not re-read the history after the failure: {}", e.what());
     }
+}
+
+void Initialiser::log_finished(const migrate::Outcome& outcome, const PhaseTimer& timer) {
+    // applied, pending, failed and current_version as /health shows them.
+    const auto counts = state_.snapshot();
+    spdlog::info(
+        "migrate finished files_applied={} files_skipped={} current_version={} applied={} "
+        "pending={} failed={} ms={}",
+        outcome.applied, outcome.skipped,
+        counts->current_version.empty() ? "-" : counts->current_version, counts->applied,
+        counts->pending, counts->failed, outcome.elapsed.count());
+    state_.update([&](Snapshot& s) {
+        s.init_seconds = timer.total_seconds();
+        s.phase_seconds = timer.phases();
+    });
 }
 
 InitOutcome Initialiser::run_once() {
     return run_once(load_files(config_, db::database_name(config_.database_url.reveal())));
 }
 
-InitOutcome Initialiser::run_once(Files files) {
-    const auto start = Steady::now();
-    std::vector<std::pair<std::string, double>> phases;
-    auto phase_start = start;
-    const auto enter = [&](Phase phase) {
-        const auto now = Steady::now();
-        const auto snapshot = state_.snapshot();
-        if (snapshot->phase != phase) {
-            phases.emplace_back(std::string(to_string(snapshot->phase)),
-                                std::chrono::duration<double>(now - phase_start).count());
-            phase_start = now;
-        }
-        state_.set_phase(phase);
-    };
+InitOutcome Initialiser::run_once(const Files& files) {
+    PhaseTimer timer(state_);
     state_.update([](Snapshot& s) {
         s.phase = Phase::kWaiting;
         s.attempts = 0;
         s.applied_this_run.clear();
     });
-
     for (const auto& i : files.set.ignored) {
         spdlog::warn("ignored: {}", i.line());
     }
-    if (!files.problems.empty()) {
-        std::string message = files.problems.front();
-        if (files.problems.size() > 1) {
-            message += " (and " + std::to_string(files.problems.size() - 1) +
-                       " more problem(s); run `schemagate validate --offline`)";
-        }
-        for (const auto& p : files.problems) {
-            spdlog::error("invalid migration file: {}", p);
-        }
-        return {files.set.directory_missing ? InitResult::kUsage : InitResult::kInvalid, message};
+    if (auto refused = refuse_invalid(files)) {
+        return *refused;
     }
-
     try {
         if (auto provisioned = provision_if_asked(); provisioned.result != InitResult::kOk) {
             return provisioned;
         }
-        connection_ = connect_with_retry(service_conninfo(config_), config_,
-                                         config_.admin_url.has_value(), &state_, stop_);
-        if (!connection_) {
-            return {InitResult::kStopped, "stopped while waiting for the database"};
+        if (auto waited = wait_for_service(); waited.result != InitResult::kOk) {
+            return waited;
         }
-        enter(Phase::kMigrating);
-        migrate::EngineEvents events;
-        events.stage = [&](migrate::Stage stage) {
-            switch (stage) {
-                case migrate::Stage::kMigrating:
-                    enter(Phase::kMigrating);
-                    break;
-                case migrate::Stage::kSeeding:
-                    enter(Phase::kSeeding);
-                    break;
-                case migrate::Stage::kVerifying:
-                    enter(Phase::kVerifying);
-                    break;
-            }
-        };
-        events.planned = [this](const migrate::Plan& plan) {
-            state_.update([&](Snapshot& s) {
-                s.current_version = plan.current_version;
-                s.applied = plan.applied;
-                s.pending = plan.pending();
-                s.failed = plan.failed;
-            });
-        };
-        events.applied = [this](const migrate::Migration& m, milliseconds ms) {
-            state_.update([&](Snapshot& s) {
-                s.lock_wait.clear();
-                s.applied_this_run.push_back({m.version ? m.version->text() : "", m.description,
-                                              migrate::to_string(m.type),
-                                              std::chrono::duration<double>(ms).count()});
-                // Progress shows at /health while the run goes on, and stays right if a later
-                // file fails (the engine re-plans only after a complete run).
-                if (m.version && m.type == migrate::MigrationType::kVersioned) {
-                    s.current_version = m.version->text();
-                    ++s.applied;
-                    s.pending = std::max(0, s.pending - 1);
-                }
-            });
-        };
-        events.lock_retry = [this](const migrate::Migration& m, int attempt, milliseconds delay,
-                                   const std::string& blockers) {
-            state_.update([&](Snapshot& s) {
-                const auto same = std::find_if(s.lock_retries.begin(), s.lock_retries.end(),
-                                               [&](const auto& r) { return r.first == m.script; });
-                if (same != s.lock_retries.end()) {
-                    ++same->second;
-                } else {
-                    s.lock_retries.emplace_back(m.script, 1);
-                }
-                s.lock_wait = m.script + ": lock not granted, attempt " + std::to_string(attempt) +
-                              " in " + std::to_string(delay.count()) + " ms; " +
-                              (blockers.empty() ? "no other open transaction seen"
-                                                : "oldest open transactions: " + blockers);
-            });
-        };
-        events.before_apply = [this, &files](const migrate::Plan& plan,
-                                             const migrate::Placeholders& placeholders) {
-            return lint_before_apply(config_, files.set, plan, placeholders);
-        };
-        migrate::Engine engine(*connection_, files.set, engine_options(config_), stop_,
-                               std::move(events));
-        const auto facts = engine.connect_session();
-        state_.update([&](Snapshot& s) {
-            s.database = facts.database;
-            s.db.reachable = true;
-            s.db.name = facts.database;
-            s.db.server_version = facts.server_version;
-            s.last_error.clear();
-        });
-        const migrate::Outcome outcome = engine.migrate();
-        state_.update([](Snapshot& s) { s.lock_wait.clear(); });
-        const auto now = Steady::now();
-        phases.emplace_back(std::string(to_string(state_.snapshot()->phase)),
-                            std::chrono::duration<double>(now - phase_start).count());
-        InitOutcome result;
-        switch (outcome.result) {
-            case migrate::Result::kOk:
-                result.result = InitResult::kOk;
-                break;
-            case migrate::Result::kFailed:
-                result.result = InitResult::kFailed;
-                break;
-            case migrate::Result::kInvalid:
-                result.result = InitResult::kInvalid;
-                break;
-            case migrate::Result::kLockTimeout:
-                result.result = InitResult::kLockTimeout;
-                break;
-            case migrate::Result::kStopped:
-                result.result = InitResult::kStopped;
-                break;
-            case migrate::Result::kUnavailable:
-                result.result = InitResult::kFailed;
-                break;
-        }
-        result.message = outcome.message;
-        result.fields = outcome.at.fields();
-        if (result.result == InitResult::kFailed) {
-            refresh_counts(engine, files.set);
-        }
-        if (result.result == InitResult::kOk) {
-            // applied, pending, failed and current_version as /health shows them.
-            const auto counts = state_.snapshot();
-            spdlog::info(
-                "migrate finished files_applied={} files_skipped={} current_version={} applied={} "
-                "pending={} failed={} ms={}",
-                outcome.applied, outcome.skipped,
-                counts->current_version.empty() ? "-" : counts->current_version, counts->applied,
-                counts->pending, counts->failed, outcome.elapsed.count());
-            state_.update([&](Snapshot& s) {
-                s.init_seconds = seconds_since(start);
-                s.phase_seconds = phases;
-            });
-        }
-        return result;
+        timer.enter(Phase::kMigrating);
+        return migrate_seed_verify(files.set, timer);
     } catch (const db::ConnectFailed& e) {
         connection_.reset();
-        std::string message = e.what();
-        if (!e.classification.fix.empty()) {
-            message = e.classification.reason + " (" + e.what() + "); " + e.classification.fix;
-        }
-        return {InitResult::kUnreachable, message};
+        return unreachable(e);
     } catch (const db::ConnectionLost& e) {
         connection_.reset();
         return {InitResult::kLost, std::string("lost the database connection: ") + e.what()};

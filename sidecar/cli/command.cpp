@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "sidecar/app/connect.hpp"
 #include "sidecar/app/initialise.hpp"
 #include "sidecar/lint/plan_lint.hpp"
 

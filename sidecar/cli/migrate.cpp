@@ -28,7 +28,7 @@ int cmd_migrate(const config::Config& config) {
     wait::Stop stop;
     const SignalStop signals(stop);
     app::Initialiser init(config, state, stop);
-    const app::InitOutcome outcome = init.run_once(std::move(files));
+    const app::InitOutcome outcome = init.run_once(files);
     if (outcome.result == app::InitResult::kOk) {
         return kExitOk;
     }

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "sidecar/app/connect.hpp"
 #include "sidecar/app/health.hpp"
 #include "sidecar/app/initialise.hpp"
 #include "sidecar/db/dsn.hpp"

@@ -60,6 +60,8 @@ class Quoter {
     [[nodiscard]] virtual std::string literal(std::string_view text) = 0;     // 'text'
 };
 
+// ---- The plans (plan.cpp): the steps from the facts observed to the desired state.
+
 // One statement, run on its own (CREATE DATABASE cannot run in a transaction block).
 struct Step {
     std::string sql;
