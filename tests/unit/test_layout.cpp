@@ -1,5 +1,6 @@
 // The module walls of sidecar/README.md: every #include "sidecar/<module>/..." of a module is one
 // its row allows, libpqxx stays in db/ and Beast in http/.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -82,6 +83,25 @@ TEST_CASE("sidecar modules import only the modules below them (sidecar/README.md
                 CHECK(text.find("#include <boost/beast") == std::string::npos);
             }
         }
+    }
+    CHECK(files > 50);
+}
+
+// A file a newcomer can read in one sitting: the program's sources stay at 400 lines or fewer
+// (functions at 80 or fewer: .clang-tidy's readability-function-size).
+TEST_CASE("no source file of the program is over 400 lines") {
+    int files = 0;
+    for (const auto& entry :
+         fs::recursive_directory_iterator(fs::path(SCHEMAGATE_SOURCE_DIR) / "sidecar")) {
+        const auto ext = entry.path().extension();
+        if (!entry.is_regular_file() || (ext != ".cpp" && ext != ".hpp")) {
+            continue;
+        }
+        ++files;
+        const std::string text = read(entry.path());
+        const auto lines = std::count(text.begin(), text.end(), '\n');
+        CAPTURE(entry.path().string());
+        CHECK(lines <= 400);
     }
     CHECK(files > 50);
 }
