@@ -12,7 +12,7 @@ void block_stop_signals_at_start(int /*argc*/, char** /*argv*/, char** /*envp*/)
     sg::wait::block_stop_signals();
 }
 [[gnu::section(".preinit_array"),
-  gnu::used]] void (*const kBlockAtStart)(int, char**, char**) = &block_stop_signals_at_start;
+  gnu::used]] void (*const block_at_start)(int, char**, char**) = &block_stop_signals_at_start;
 
 }  // namespace
 
