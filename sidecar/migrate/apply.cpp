@@ -194,40 +194,25 @@ bool Engine::concurrent_index_done(const Migration& m, const ResumePoint& at,
     return false;
 }
 
-void Engine::run_with_progress(std::string_view statement, const std::string& progress_sql) {
-    bool recorded = false;
-    try {
-        if (options_.statement_lock_timeout) {
-            conn_.exec("SET lock_timeout = '" +
-                       std::to_string(options_.statement_lock_timeout->count()) + "ms'");
-        }
-        // A statement PostgreSQL allows in a transaction commits together with its progress,
-        // so an interruption never leaves it done but unrecorded (and run twice on resume).
-        if (!no_transaction_command(statement)) {
-            try {
-                conn_.exec(std::string(statement) + "\n;\n" + progress_sql);
-                recorded = true;
-            } catch (const db::SqlError& e) {
-                if (e.sqlstate != "25001") {  // active_sql_transaction: run it on its own
-                    throw;
-                }
+bool Engine::run_statement(std::string_view statement, const std::string& progress_sql) {
+    if (options_.statement_lock_timeout) {
+        conn_.exec("SET lock_timeout = '" +
+                   std::to_string(options_.statement_lock_timeout->count()) + "ms'");
+    }
+    // A statement PostgreSQL allows in a transaction commits together with its progress, so an
+    // interruption never leaves it done but unrecorded (and run twice on resume).
+    if (!no_transaction_command(statement)) {
+        try {
+            conn_.exec(std::string(statement) + "\n;\n" + progress_sql);
+            return true;
+        } catch (const db::SqlError& e) {
+            if (e.sqlstate != "25001") {  // active_sql_transaction: run it on its own
+                throw;
             }
         }
-        if (!recorded) {
-            conn_.exec(std::string(statement));
-        }
-    } catch (const db::SqlError&) {
-        if (options_.statement_lock_timeout) {
-            conn_.exec("RESET lock_timeout");
-        }
-        throw;
     }
-    if (options_.statement_lock_timeout) {
-        conn_.exec("RESET lock_timeout");
-    }
-    if (!recorded) {
-        conn_.exec(progress_sql);
-    }
+    conn_.exec(std::string(statement));
+    return false;
 }
 
 Engine::Applied Engine::statement_failed(const Migration& m, const Prepared& p,
@@ -284,13 +269,24 @@ Engine::Applied Engine::apply_statements_of_file(const Migration& m, const Prepa
                 continue;
             }
         }
+        bool recorded = false;
         try {
-            run_with_progress(statement, progress_sql(at.statement + 1));
+            recorded = run_statement(statement, progress_sql(at.statement + 1));
         } catch (const db::SqlError& e) {
+            if (options_.statement_lock_timeout) {
+                conn_.exec("RESET lock_timeout");
+            }
             if (e.is_cancel() && stop_.requested()) {
                 return {false, "stopped"};
             }
             return statement_failed(m, p, at, e);
+        }
+        // Outside the try: the statement ran, so an error from here on is not its failure.
+        if (options_.statement_lock_timeout) {
+            conn_.exec("RESET lock_timeout");
+        }
+        if (!recorded) {
+            conn_.exec(progress_sql(at.statement + 1));
         }
     }
     if (const std::string invalid = invalid_indexes(); !invalid.empty()) {

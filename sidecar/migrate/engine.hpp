@@ -150,9 +150,9 @@ class Engine {
     // when the interrupted build had finished (skip it); an INVALID leftover is dropped.
     bool concurrent_index_done(const Migration& m, const ResumePoint& at,
                                const std::string& index_name);
-    // One statement, committed with its progress where PostgreSQL allows; lock_timeout set
-    // around it. A failure escapes as db::SqlError.
-    void run_with_progress(std::string_view statement, const std::string& progress_sql);
+    // One statement (lock_timeout set first), committed with its progress where PostgreSQL
+    // allows: true when the progress was recorded with it. A failure escapes as db::SqlError.
+    bool run_statement(std::string_view statement, const std::string& progress_sql);
     // Records why statement `at.statement` failed and says what stays applied.
     Applied statement_failed(const Migration& m, const Prepared& p, const ResumePoint& at,
                              const db::SqlError& e);
