@@ -189,7 +189,8 @@ std::optional<Secret> Reader::dsn(std::string_view variable) {
     if (!value) {
         return std::nullopt;
     }
-    if (!db::parse_dsn(value->text)) {
+    const auto options = db::parse_dsn(value->text);
+    if (!options) {
         const std::string where = value->from_file
                                       ? "the value read from " + std::string(variable) + "_FILE"
                                       : "the value";
@@ -200,15 +201,14 @@ std::optional<Secret> Reader::dsn(std::string_view variable) {
     }
     // libpq parses these only when connecting; a typo there is a setting error, not an
     // unreachable database.
-    const auto options = *db::parse_dsn(value->text);
-    if (const auto port = options.find("port"); port != options.end()) {
+    if (const auto port = options->find("port"); port != options->end()) {
         if (const auto bad = bad_port_list(port->second)) {
             problem(variable, "port " + quote(*bad) + " is not a port number (1-65535); " +
                                   std::string(kDsnForm));
             return std::nullopt;
         }
     }
-    if (const auto mode = options.find("sslmode"); mode != options.end()) {
+    if (const auto mode = options->find("sslmode"); mode != options->end()) {
         static constexpr std::array<std::string_view, 6> kModes = {
             "disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
         if (std::find(kModes.begin(), kModes.end(), mode->second) == kModes.end()) {
