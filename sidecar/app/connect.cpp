@@ -52,6 +52,8 @@ class Connector {
     std::unique_ptr<db::Connection> open(const std::string& conninfo);
     milliseconds retry_delay(const db::ConnectFailed& e);
     std::unique_ptr<db::Connection> probe_for(milliseconds delay);
+    // Called while handling `e`: true when a stop was requested; rethrows what waiting cannot fix.
+    bool stopped_or_fatal(const db::ConnectFailed& e) const;
 
     const std::string& conninfo_;
     const std::string probe_;
@@ -73,11 +75,8 @@ std::unique_ptr<db::Connection> Connector::connect() {
         try {
             return open(conninfo_);
         } catch (const db::ConnectFailed& e) {
-            if (stop_.requested()) {
+            if (stopped_or_fatal(e)) {
                 return nullptr;
-            }
-            if (e.classification.verdict == wait::Verdict::kFatal) {
-                throw;
             }
             const milliseconds delay = retry_delay(e);
             if (!worth_probing(e.classification)) {
@@ -92,6 +91,16 @@ std::unique_ptr<db::Connection> Connector::connect() {
             // Stopped, or no longer worth probing: the loop's top tells which.
         }
     }
+}
+
+bool Connector::stopped_or_fatal(const db::ConnectFailed& e) const {
+    if (stop_.requested()) {
+        return true;
+    }
+    if (e.classification.verdict == wait::Verdict::kFatal) {
+        throw;  // the exception being handled, as it is
+    }
+    return false;
 }
 
 std::unique_ptr<db::Connection> Connector::open(const std::string& conninfo) {
@@ -143,11 +152,8 @@ std::unique_ptr<db::Connection> Connector::probe_for(milliseconds delay) {
         try {
             return open(probe_);
         } catch (const db::ConnectFailed& again) {
-            if (stop_.requested()) {
+            if (stopped_or_fatal(again)) {
                 return nullptr;
-            }
-            if (again.classification.verdict == wait::Verdict::kFatal) {
-                throw;
             }
             if (!worth_probing(again.classification)) {
                 break;
